@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ringnet/ringnet.h - everything ringnet offers.
+ */
+#ifndef RINGNET_RINGNET_H
+#define RINGNET_RINGNET_H
+
+#include <ringnet/version.h>
+#include <ringnet/net.h>
+
+#endif /* RINGNET_RINGNET_H */
