@@ -160,12 +160,15 @@ static void ctx_unlink(rn_ctx *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * Drop one reference.  The last one always comes after rn_ctx_free() has
+ * unlinked the context from its parent, so no parent list can still see it.
+ */
 static void ctx_unref(rn_ctx *c)
 {
 	while (c && atomic_fetch_sub(&c->refs, 1) == 1) {
 		rn_ctx *p = c->parent;
 
-		ctx_unlink(c);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->fired);
 		free(c);

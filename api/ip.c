@@ -241,7 +241,7 @@ rn_ip rn_ip_to16(rn_ip ip)
 bool rn_ip_equal(rn_ip ip, rn_ip x)
 {
 	if (ip.len == x.len)
-		return memcmp(ip.b, x.b, ip.len) == 0;
+		return memcmp(ip.b, x.b, RNI_LEN16(ip.len)) == 0;
 	if (ip.len == 4 && x.len == 16)
 		return memcmp(x.b, v4_in_v6_prefix, 12) == 0 && memcmp(ip.b, x.b + 12, 4) == 0;
 	if (ip.len == 16 && x.len == 4)
@@ -386,7 +386,7 @@ static void put_ip(rni_sb *sb, rn_ip ip)
 	}
 	if (ip.len != 16) {
 		rni_sb_putc(sb, '?');
-		rni_sb_puthex(sb, ip.b, ip.len);
+		rni_sb_puthex(sb, ip.b, RNI_LEN16(ip.len));
 		return;
 	}
 	rni_put_ipv6(sb, ip.b);
@@ -424,7 +424,7 @@ int rn_ip_marshal_text(rn_ip ip, char *buf, size_t size)
 		rni_sb hs;
 
 		rni_sb_init(&hs, hex, sizeof(hex));
-		rni_sb_puthex(&hs, ip.b, ip.len);
+		rni_sb_puthex(&hs, ip.b, RNI_LEN16(ip.len));
 		return rni_err_addr("invalid IP address", hex);
 	}
 	put_ip(&sb, ip);

@@ -59,9 +59,9 @@ int rn_ipmask_from_bytes(rn_ipmask *out, const void *p, size_t n)
 /* Go's simpleMaskLength: the prefix length, or -1 if not ones-then-zeros. */
 static int simple_mask_length(const rn_ipmask *m)
 {
-	int n = 0;
+	int n = 0, len = (int)RNI_LEN16(m->len);
 
-	for (int i = 0; i < m->len; i++) {
+	for (int i = 0; i < len; i++) {
 		unsigned v = m->b[i];
 
 		if (v == 0xff) {
@@ -74,7 +74,7 @@ static int simple_mask_length(const rn_ipmask *m)
 		}
 		if (v)
 			return -1;
-		for (i++; i < m->len; i++)
+		for (i++; i < len; i++)
 			if (m->b[i])
 				return -1;
 		break;
@@ -105,7 +105,7 @@ int rn_ipmask_string(rn_ipmask m, char *buf, size_t size)
 	if (m.len == 0)
 		rni_sb_puts(&sb, "<nil>");
 	else
-		rni_sb_puthex(&sb, m.b, m.len);
+		rni_sb_puthex(&sb, m.b, RNI_LEN16(m.len));
 	return rni_sb_done(&sb);
 }
 
@@ -132,7 +132,7 @@ rn_ip rn_ip_mask(rn_ip ip, rn_ipmask mask)
 		ib += 12;
 		il = 4;
 	}
-	if (il != ml)
+	if (il != ml || il > 16)
 		return out;
 	out.len = (uint8_t)il;
 	for (int i = 0; i < il; i++)
@@ -227,7 +227,7 @@ void rni_put_ipnet(rni_sb *sb, const rn_ipnet *n)
 	rni_sb_putc(sb, '/');
 	l = simple_mask_length(&m);
 	if (l == -1)
-		rni_sb_puthex(sb, m.b, m.len);
+		rni_sb_puthex(sb, m.b, RNI_LEN16(m.len));
 	else
 		rni_sb_putint(sb, l);
 }

@@ -57,6 +57,13 @@ rn_ip rni_parse_ipv6(const char *s, size_t len);
  */
 rn_ip rni_parse_ip_zone(const char *s, char zone[RN_ZONE_MAX], bool *zone_too_long);
 
+/*
+ * RNI_LEN16 - a length field bounded to the 16 bytes a value can hold.  The
+ * API never makes a longer one, but a caller's corrupt value must not make
+ * us read past the array.
+ */
+#define RNI_LEN16(len) ((size_t)((len) > 16 ? 16 : (len)))
+
 /* rni_lower - ASCII lowercase of one byte. */
 static inline char rni_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 

@@ -114,6 +114,20 @@ static int resolve_inet(const char *network, const char *address, rn_ip *ip,
 	return rc;
 }
 
+/* The shared body of ResolveTCPAddr and ResolveUDPAddr ("" is @proto). */
+static int resolve_port_addr(const char *proto, const char *network, const char *address,
+			     rn_ip *ip, char zone[RN_ZONE_MAX], int *port)
+{
+	size_t plen = strlen(proto);
+
+	if (!network[0])
+		network = proto;
+	else if (strncmp(network, proto, plen) ||
+		 (network[plen] && strcmp(network + plen, "4") && strcmp(network + plen, "6")))
+		return rni_err_unknown_network(network);
+	return resolve_inet(network, address, ip, zone, port);
+}
+
 int rn_resolve_tcp_addr(const char *network, const char *address, rn_tcpaddr *out)
 {
 	rn_tcpaddr a;
@@ -122,12 +136,8 @@ int rn_resolve_tcp_addr(const char *network, const char *address, rn_tcpaddr *ou
 	if (!network || !address || !out)
 		return rni_err_einval("rn_resolve_tcp_addr: NULL argument");
 	memset(out, 0, sizeof(*out));
-	if (!network[0])
-		network = "tcp";
-	else if (strcmp(network, "tcp") && strcmp(network, "tcp4") && strcmp(network, "tcp6"))
-		return rni_err_unknown_network(network);
 	memset(&a, 0, sizeof(a));
-	rc = resolve_inet(network, address, &a.ip, a.zone, &a.port);
+	rc = resolve_port_addr("tcp", network, address, &a.ip, a.zone, &a.port);
 	if (rc == 0)
 		*out = a;
 	return rc;
@@ -141,12 +151,8 @@ int rn_resolve_udp_addr(const char *network, const char *address, rn_udpaddr *ou
 	if (!network || !address || !out)
 		return rni_err_einval("rn_resolve_udp_addr: NULL argument");
 	memset(out, 0, sizeof(*out));
-	if (!network[0])
-		network = "udp";
-	else if (strcmp(network, "udp") && strcmp(network, "udp4") && strcmp(network, "udp6"))
-		return rni_err_unknown_network(network);
 	memset(&a, 0, sizeof(a));
-	rc = resolve_inet(network, address, &a.ip, a.zone, &a.port);
+	rc = resolve_port_addr("udp", network, address, &a.ip, a.zone, &a.port);
 	if (rc == 0)
 		*out = a;
 	return rc;
