@@ -98,6 +98,9 @@ static void ctx_cancel(rn_ctx *c, int err)
 	int expected = 0;
 	rn_ctx *child;
 
+	/* A passed deadline already ended it, in Go by its timer: keep that reason. */
+	if (c->deadline && rn_now() >= c->deadline)
+		err = RN_EDEADLINE;
 	if (!atomic_compare_exchange_strong(&c->err, &expected, err))
 		return; /* already done */
 

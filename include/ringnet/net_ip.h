@@ -200,10 +200,12 @@ int rn_hwaddr_string(const rn_hwaddr *hw, char *buf, size_t size);
  * "[host%zone]:port" into host (or host%zone) and port.
  *
  * @host and @port receive NUL-terminated copies; buffers of
- * strlen(@hostport) + 1 bytes always suffice.  Returns 0; RN_EADDR (Go's
- * AddrError: "missing port in address", "too many colons in address", ...)
- * with both outputs set to ""; or -ENOSPC when a buffer is too small (the
- * outputs are then "").  Either output may be NULL to skip it.
+ * strlen(@hostport) + 1 bytes always suffice.  Either output may be NULL
+ * (with any size) to skip it.  Returns 0; RN_EADDR (Go's AddrError:
+ * "missing port in address", "too many colons in address", ...) with both
+ * outputs set to ""; -ENOSPC when a buffer is too small (the outputs are
+ * then ""); -EINVAL for a NULL @hostport or a non-NULL output of size 0
+ * (nothing is written then).
  */
 int rn_split_host_port(const char *hostport, char *host, size_t host_size,
 		       char *port, size_t port_size);
