@@ -7,5 +7,6 @@
 
 #include <ringnet/version.h>
 #include <ringnet/net.h>
+#include <ringnet/engine.h>
 
 #endif /* RINGNET_RINGNET_H */

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * api/conn.c - Go's Conn methods on the engine: Read, Write, Close,
+ * deadlines and addresses.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/conn.h"
+#include "api/errors.h"
+
+rn_conn *rni_conn_new(int fd, int family, int sotype, const char *net)
+{
+	rn_conn *c = malloc(sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		rni_err_errno(ENOMEM, NULL);
+		return NULL;
+	}
+	rni_fd_init(&c->fd, fd, family, sotype, net);
+	return c;
+}
+
+int rni_socket(int family, int sotype, int proto, bool ipv6only)
+{
+	int one = 1, v6only = ipv6only;
+	int s = socket(family, sotype | SOCK_CLOEXEC, proto);
+
+	if (s < 0)
+		return rni_err_errno(errno, "socket");
+	if (family == AF_INET6 && sotype != SOCK_RAW &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0)
+		goto fail;
+	if ((sotype == SOCK_DGRAM || sotype == SOCK_RAW) && family != AF_UNIX &&
+	    setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0)
+		goto fail;
+	return s;
+fail:
+	{
+		int err = errno;
+		close(s);
+		return rni_err_errno(err, "setsockopt");
+	}
+}
+
+static rn_addr sock_addr(int fd, bool peer, int sotype)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	rn_addr a = { .kind = RN_ADDR_NONE };
+	int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+		      : getsockname(fd, (struct sockaddr *)&ss, &len);
+
+	if (rc < 0)
+		return a;
+	if (sotype == SOCK_STREAM && rn_tcpaddr_from_sockaddr(&a.u.tcp, (struct sockaddr *)&ss, len) == 0)
+		a.kind = RN_ADDR_TCP;
+	return a;
+}
+
+void rni_sock_addrs(rni_fd *f, bool peer)
+{
+	f->laddr = sock_addr(f->fd, false, f->sotype);
+	if (peer)
+		f->raddr = sock_addr(f->fd, true, f->sotype);
+}
+
+/* Begin a call on @c: 0, or the recorded error (closed, no engine). */
+static int begin(rn_conn *c, const char *op, rne_engine **e)
+{
+	int rc = rni_fd_enter(&c->fd);
+
+	if (rc < 0)
+		return rni_fd_wrap(&c->fd, rc, op, NULL, &c->fd.laddr, &c->fd.raddr);
+	*e = rni_engine(op, c->fd.net, &c->fd.raddr);
+	if (!*e) {
+		rni_fd_leave(&c->fd);
+		return rn_last_error()->code;
+	}
+	return 0;
+}
+
+ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
+{
+	rne_engine *e;
+	int res;
+
+	if (!c || (!buf && n))
+		return rni_err_einval("rn_conn_read: NULL connection or buffer");
+	if (n == 0)
+		return 0;
+	res = begin(c, "read", &e);
+	if (res < 0)
+		return res;
+	if (n > 1u << 30)
+		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
+	res = rni_fd_recv(&c->fd, e, buf, n, 0, atomic_load(&c->fd.rdeadline));
+	rni_fd_leave(&c->fd);
+	if (res >= 0)
+		return res;
+	return rni_fd_wrap(&c->fd, res, "read", "read", &c->fd.laddr, &c->fd.raddr);
+}
+
+ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
+{
+	const char *p = buf;
+	size_t done = 0;
+	rne_engine *e;
+	int res = 0;
+
+	if (!c || (!buf && n))
+		return rni_err_einval("rn_conn_write: NULL connection or buffer");
+	if (n > SSIZE_MAX)
+		return rni_err_einval("rn_conn_write: count larger than SSIZE_MAX");
+	res = begin(c, "write", &e);
+	if (res < 0)
+		return res;
+	/* Go: Write returns only when all is sent or something stops it. */
+	do {
+		size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
+
+		res = rni_fd_send(&c->fd, e, p + done, chunk, 0, atomic_load(&c->fd.wdeadline));
+		if (res < 0)
+			break;
+		done += (size_t)res;
+	} while (done < n);
+	rni_fd_leave(&c->fd);
+	if (res < 0) {
+		rni_fd_wrap(&c->fd, res, "write", "write", &c->fd.laddr, &c->fd.raddr);
+		return done > 0 ? (ssize_t)done : res;
+	}
+	return (ssize_t)done;
+}
+
+int rn_conn_close(rn_conn *c)
+{
+	if (!c)
+		return rni_err_einval("rn_conn_close: NULL connection");
+	if (rni_fd_close(&c->fd) < 0)
+		return rni_fd_wrap(&c->fd, RN_ECLOSED, "close", NULL, &c->fd.laddr, &c->fd.raddr);
+	return 0;
+}
+
+void rn_conn_free(rn_conn *c)
+{
+	if (!c)
+		return;
+	rni_fd_close(&c->fd);
+	free(c);
+}
+
+rn_addr rn_conn_local_addr(const rn_conn *c)
+{
+	rn_addr none = { .kind = RN_ADDR_NONE };
+
+	return c ? c->fd.laddr : none;
+}
+
+rn_addr rn_conn_remote_addr(const rn_conn *c)
+{
+	rn_addr none = { .kind = RN_ADDR_NONE };
+
+	return c ? c->fd.raddr : none;
+}
+
+int rn_conn_fd(const rn_conn *c)
+{
+	if (!c || atomic_load(&c->fd.closed))
+		return -1;
+	return c->fd.fd;
+}
+
+static int set_deadline(rn_conn *c, rn_time t, bool rd, bool wr)
+{
+	if (!c)
+		return rni_err_einval("rn_conn_set_deadline: NULL connection");
+	if (atomic_load(&c->fd.closed))
+		return rni_fd_wrap(&c->fd, RN_ECLOSED, "set", NULL, NULL, &c->fd.laddr);
+	if (rd)
+		atomic_store(&c->fd.rdeadline, t);
+	if (wr)
+		atomic_store(&c->fd.wdeadline, t);
+	return 0;
+}
+
+int rn_conn_set_deadline(rn_conn *c, rn_time t)
+{
+	return set_deadline(c, t, true, true);
+}
+
+int rn_conn_set_read_deadline(rn_conn *c, rn_time t)
+{
+	return set_deadline(c, t, true, false);
+}
+
+int rn_conn_set_write_deadline(rn_conn *c, rn_time t)
+{
+	return set_deadline(c, t, false, true);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * api/fd.h - Go's netFD: a socket descriptor with its network, addresses,
+ * deadlines and the close protocol shared by conns and listeners.  Internal.
+ *
+ * Close from any thread: the first Close marks the fd closed; if no call is
+ * in flight it closes the descriptor at once, otherwise it shuts the socket
+ * down so that the blocked calls complete, and the last of them closes the
+ * descriptor on its way out.  So the descriptor number is never reused while
+ * an operation on it can still complete.
+ */
+#ifndef RINGNET_API_FD_H
+#define RINGNET_API_FD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <ringnet/net.h>
+
+#include "engine/engine.h"
+
+typedef struct rni_fd {
+	int fd;
+	int family;
+	int sotype;
+	char net[16];		/* the network as dialed ("tcp", "tcp4", ...) */
+	rn_addr laddr, raddr;
+	_Atomic int64_t rdeadline; /* rn_time, 0 = none */
+	_Atomic int64_t wdeadline;
+	atomic_bool closed;
+	atomic_int busy;	/* calls in flight */
+	atomic_bool released;	/* the descriptor has been closed */
+} rni_fd;
+
+/* rni_fd_init - take ownership of descriptor @fd. */
+void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net);
+
+/*
+ * rni_fd_enter / rni_fd_leave - bracket every call that uses the
+ * descriptor.  enter returns 0, or RN_ECLOSED (nothing recorded) once closed.
+ */
+int rni_fd_enter(rni_fd *f);
+void rni_fd_leave(rni_fd *f);
+
+/* rni_fd_close - Go's Close; returns 0, or RN_ECLOSED if already closed. */
+int rni_fd_close(rni_fd *f);
+
+/*
+ * One operation on this thread's engine, waited for, with a deadline
+ * (0 = none).  Each returns the CQE result: a deadline already past gives
+ * RN_ETIMEOUT without submitting, a fired one RN_ETIMEOUT, and any result
+ * after Close RN_ECLOSED.  Nothing is recorded in rn_last_error.
+ */
+int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags, int64_t deadline);
+int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags, int64_t deadline);
+int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len, int64_t deadline);
+int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
+		   int64_t deadline);
+
+/*
+ * rni_fd_wrap - record @code as Go would see it (a sentinel, or -errno
+ * inside an os.SyscallError named @syscall) and wrap it in an OpError
+ * {@op, f->net, source, addr}.  Returns @code.
+ */
+int rni_fd_wrap(rni_fd *f, int code, const char *op, const char *syscall,
+		const rn_addr *source, const rn_addr *addr);
+
+/*
+ * rni_engine - this thread's engine, or NULL with the reason recorded as an
+ * OpError {@op, @net, nil, @addr}.
+ */
+rne_engine *rni_engine(const char *op, const char *net, const rn_addr *addr);
+
+/* rni_engine_error - record why the engine could not start; returns the code. */
+int rni_engine_error(void);
+
+#endif /* RINGNET_API_FD_H */

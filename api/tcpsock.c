@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * api/tcpsock.c - TCP: Dial, Listen, Accept and the TCPConn options, as
+ * Go's tcpsock.go / tcpsock_posix.go / sockopt_linux.go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/conn.h"
+#include "api/errors.h"
+
+#define DEFAULT_KEEPALIVE_SECS 15 /* Go's defaultTCPKeepAlive */
+
+static bool is_tcp_network(const char *network)
+{
+	return !strcmp(network, "tcp") || !strcmp(network, "tcp4") || !strcmp(network, "tcp6");
+}
+
+/*
+ * Go's resolveAddrList checks for dial and listen: the network parses, a
+ * dial has an address, and (for now) the network is TCP.
+ */
+static int check_network(const char *op, const char *network, const char *address)
+{
+	rn_network nw;
+	int rc = rn_parse_network(network, true, &nw);
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(op, "dial") && !address[0])
+		return rni_err_sentinel(RN_EMISSINGADDR);
+	if (!is_tcp_network(network))
+		return rni_err_text(-EPROTONOSUPPORT,
+				    "ringnet: only tcp, tcp4 and tcp6 connections are implemented so far");
+	return 0;
+}
+
+/* Go's favoriteAddrFamily for TCP. */
+static int favorite_family(const char *network, const rn_tcpaddr *a, bool listen, bool *v6only)
+{
+	size_t n = strlen(network);
+
+	*v6only = false;
+	if (network[n - 1] == '4')
+		return AF_INET;
+	if (network[n - 1] == '6') {
+		*v6only = true;
+		return AF_INET6;
+	}
+	if (listen && (a->ip.len == 0 || rn_ip_is_unspecified(a->ip)))
+		return AF_INET6; /* one dual-stack socket serves both families */
+	if (a->ip.len <= 4 || rn_ip_to4(a->ip).len)
+		return AF_INET;
+	return AF_INET6;
+}
+
+static void set_int(int fd, int level, int opt, int v)
+{
+	setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* What Go does to every new TCP conn: no Nagle, 15 s keep-alives. */
+static void tune_conn(int fd)
+{
+	set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+	set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, DEFAULT_KEEPALIVE_SECS);
+	set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, DEFAULT_KEEPALIVE_SECS);
+}
+
+rn_conn *rn_dial_timeout(const char *network, const char *address, rn_duration timeout)
+{
+	int64_t deadline = timeout > 0 ? rn_time_add(rn_now(), timeout) : 0;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	rn_tcpaddr ra;
+	rn_addr raddr;
+	rne_engine *e;
+	rn_conn *c;
+	bool v6only;
+	int family, fd, rc;
+
+	if (!network || !address) {
+		rni_err_einval("rn_dial: NULL network or address");
+		return NULL;
+	}
+	rc = check_network("dial", network, address);
+	if (rc == 0)
+		rc = rn_resolve_tcp_addr(network, address, &ra);
+	if (rc < 0) {
+		rni_err_op("dial", network, NULL, NULL);
+		return NULL;
+	}
+	raddr = rn_addr_from_tcp(&ra);
+	e = rni_engine("dial", network, &raddr);
+	if (!e)
+		return NULL;
+
+	family = favorite_family(network, &ra, false, &v6only);
+	rc = rn_tcpaddr_to_sockaddr(&ra, family, &ss, &len);
+	if (rc < 0) {
+		rni_err_op("dial", network, NULL, &raddr);
+		return NULL;
+	}
+	fd = rni_socket(family, SOCK_STREAM, 0, v6only);
+	if (fd < 0) {
+		rni_err_op("dial", network, NULL, &raddr);
+		return NULL;
+	}
+	c = rni_conn_new(fd, family, SOCK_STREAM, network);
+	if (!c)
+		return NULL;
+	c->fd.raddr = raddr;
+	rc = rni_fd_connect(&c->fd, e, (struct sockaddr *)&ss, len, deadline);
+	if (rc < 0) {
+		rni_fd_wrap(&c->fd, rc, "dial", "connect", NULL, &raddr);
+		rn_conn_free(c);
+		return NULL;
+	}
+	tune_conn(fd);
+	rni_sock_addrs(&c->fd, true);
+	return c;
+}
+
+rn_conn *rn_dial(const char *network, const char *address)
+{
+	return rn_dial_timeout(network, address, 0);
+}
+
+/* Go's maxListenerBacklog: net.core.somaxconn, capped to what listen takes. */
+static int listen_backlog(void)
+{
+	char buf[32];
+	int fd = open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long v;
+
+	if (fd < 0)
+		return SOMAXCONN;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return SOMAXCONN;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	if (v <= 0)
+		return SOMAXCONN;
+	return v > 65535 ? 65535 : (int)v;
+}
+
+rn_listener *rn_listen(const char *network, const char *address)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	rn_tcpaddr la;
+	rn_addr laddr;
+	rn_listener *l;
+	bool v6only;
+	int family, fd, rc;
+
+	if (!network || !address) {
+		rni_err_einval("rn_listen: NULL network or address");
+		return NULL;
+	}
+	rc = check_network("listen", network, address);
+	if (rc == 0)
+		rc = rn_resolve_tcp_addr(network, address, &la);
+	if (rc < 0) {
+		rni_err_op("listen", network, NULL, NULL);
+		return NULL;
+	}
+	laddr = rn_addr_from_tcp(&la);
+	family = favorite_family(network, &la, true, &v6only);
+	rc = rn_tcpaddr_to_sockaddr(&la, family, &ss, &len);
+	if (rc < 0) {
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
+	fd = rni_socket(family, SOCK_STREAM, 0, v6only);
+	if (fd < 0) {
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
+	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, listen_backlog()) < 0) {
+		const char *call = errno == EADDRINUSE || errno == EADDRNOTAVAIL || errno == EACCES
+					   ? "bind" : "listen";
+		int err = errno;
+
+		close(fd);
+		rni_err_errno(err, call);
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
+	l = malloc(sizeof(*l));
+	if (!l) {
+		close(fd);
+		rni_err_errno(ENOMEM, NULL);
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
+	rni_fd_init(&l->fd, fd, family, SOCK_STREAM, network);
+	rni_sock_addrs(&l->fd, false);
+	return l;
+}
+
+rn_conn *rn_listener_accept(rn_listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	rne_engine *e;
+	rn_conn *c;
+	int rc;
+
+	if (!l) {
+		rni_err_einval("rn_listener_accept: NULL listener");
+		return NULL;
+	}
+	rc = rni_fd_enter(&l->fd);
+	if (rc < 0) {
+		rni_fd_wrap(&l->fd, rc, "accept", NULL, NULL, &l->fd.laddr);
+		return NULL;
+	}
+	e = rni_engine("accept", l->fd.net, &l->fd.laddr);
+	if (!e) {
+		rni_fd_leave(&l->fd);
+		return NULL;
+	}
+	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len, atomic_load(&l->fd.rdeadline));
+	if (rc >= 0 && atomic_load(&l->fd.closed)) {
+		close(rc); /* accepted as Close ran: it must not outlive the listener */
+		rc = RN_ECLOSED;
+	}
+	rni_fd_leave(&l->fd);
+	if (rc < 0) {
+		rni_fd_wrap(&l->fd, rc, "accept", "accept4", NULL, &l->fd.laddr);
+		return NULL;
+	}
+	tune_conn(rc);
+	c = rni_conn_new(rc, l->fd.family, SOCK_STREAM, l->fd.net);
+	if (!c) {
+		rni_err_op("accept", l->fd.net, NULL, &l->fd.laddr);
+		return NULL;
+	}
+	rni_sock_addrs(&c->fd, false);
+	if (rn_tcpaddr_from_sockaddr(&c->fd.raddr.u.tcp, (struct sockaddr *)&ss, len) == 0)
+		c->fd.raddr.kind = RN_ADDR_TCP;
+	return c;
+}
+
+rn_addr rn_listener_addr(const rn_listener *l)
+{
+	rn_addr none = { .kind = RN_ADDR_NONE };
+
+	return l ? l->fd.laddr : none;
+}
+
+int rn_listener_set_deadline(rn_listener *l, rn_time t)
+{
+	if (!l)
+		return rni_err_einval("rn_listener_set_deadline: NULL listener");
+	if (atomic_load(&l->fd.closed))
+		return rni_fd_wrap(&l->fd, RN_ECLOSED, "set", NULL, NULL, &l->fd.laddr);
+	atomic_store(&l->fd.rdeadline, t);
+	return 0;
+}
+
+int rn_listener_close(rn_listener *l)
+{
+	if (!l)
+		return rni_err_einval("rn_listener_close: NULL listener");
+	if (rni_fd_close(&l->fd) < 0)
+		return rni_fd_wrap(&l->fd, RN_ECLOSED, "close", NULL, NULL, &l->fd.laddr);
+	return 0;
+}
+
+void rn_listener_free(rn_listener *l)
+{
+	if (!l)
+		return;
+	rni_fd_close(&l->fd);
+	free(l);
+}
+
+/* ---- TCPConn options ---------------------------------------------------- */
+
+/* Run a socket call on a live TCP conn; errors as Go's OpError "set"/"close". */
+static int tcp_call(rn_conn *c, const char *op, const char *syscall, int (*fn)(int fd, const void *arg),
+		    const void *arg)
+{
+	int rc;
+
+	if (!c)
+		return rni_err_einval("rn_tcpconn: NULL connection");
+	if (c->fd.sotype != SOCK_STREAM || c->fd.family == AF_UNIX)
+		return rni_err_einval("rn_tcpconn: not a TCP connection");
+	rc = rni_fd_enter(&c->fd);
+	if (rc < 0)
+		return rni_fd_wrap(&c->fd, rc, op, NULL, !strcmp(op, "set") ? NULL : &c->fd.laddr,
+				   !strcmp(op, "set") ? &c->fd.laddr : &c->fd.raddr);
+	rc = fn(c->fd.fd, arg) < 0 ? -errno : 0;
+	rni_fd_leave(&c->fd);
+	if (rc < 0)
+		return rni_fd_wrap(&c->fd, rc, op, syscall, !strcmp(op, "set") ? NULL : &c->fd.laddr,
+				   !strcmp(op, "set") ? &c->fd.laddr : &c->fd.raddr);
+	return 0;
+}
+
+struct opt {
+	int level, name, value;
+};
+
+static int do_setsockopt(int fd, const void *arg)
+{
+	const struct opt *o = arg;
+	return setsockopt(fd, o->level, o->name, &o->value, sizeof(o->value));
+}
+
+static int set_opt(rn_conn *c, int level, int name, int value)
+{
+	struct opt o = { level, name, value };
+	return tcp_call(c, "set", "setsockopt", do_setsockopt, &o);
+}
+
+static int do_shutdown(int fd, const void *arg)
+{
+	return shutdown(fd, *(const int *)arg);
+}
+
+int rn_tcpconn_close_read(rn_conn *c)
+{
+	int how = SHUT_RD;
+	return tcp_call(c, "close", "shutdown", do_shutdown, &how);
+}
+
+int rn_tcpconn_close_write(rn_conn *c)
+{
+	int how = SHUT_WR;
+	return tcp_call(c, "close", "shutdown", do_shutdown, &how);
+}
+
+int rn_tcpconn_set_nodelay(rn_conn *c, bool nodelay)
+{
+	return set_opt(c, IPPROTO_TCP, TCP_NODELAY, nodelay);
+}
+
+int rn_tcpconn_set_keepalive(rn_conn *c, bool keepalive)
+{
+	return set_opt(c, SOL_SOCKET, SO_KEEPALIVE, keepalive);
+}
+
+int rn_tcpconn_set_keepalive_period(rn_conn *c, rn_duration d)
+{
+	/* Go rounds up to whole seconds. */
+	long long secs = (d + RN_SECOND - 1) / RN_SECOND;
+	int rc;
+
+	if (secs < 1)
+		secs = 1;
+	if (secs > 32767)
+		secs = 32767; /* the kernel's MAX_TCP_KEEPIDLE */
+	rc = set_opt(c, IPPROTO_TCP, TCP_KEEPINTVL, (int)secs);
+	if (rc == 0)
+		rc = set_opt(c, IPPROTO_TCP, TCP_KEEPIDLE, (int)secs);
+	return rc;
+}
+
+struct linger_arg {
+	struct linger l;
+};
+
+static int do_linger(int fd, const void *arg)
+{
+	const struct linger_arg *a = arg;
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &a->l, sizeof(a->l));
+}
+
+int rn_tcpconn_set_linger(rn_conn *c, int sec)
+{
+	struct linger_arg a = { { sec >= 0, sec >= 0 ? sec : 0 } };
+	return tcp_call(c, "set", "setsockopt", do_linger, &a);
+}
+
+int rn_tcpconn_set_read_buffer(rn_conn *c, int bytes)
+{
+	return set_opt(c, SOL_SOCKET, SO_RCVBUF, bytes);
+}
+
+int rn_tcpconn_set_write_buffer(rn_conn *c, int bytes)
+{
+	return set_opt(c, SOL_SOCKET, SO_SNDBUF, bytes);
+}

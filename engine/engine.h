@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * engine/engine.h - the io_uring engine's internal interface.
+ *
+ * One engine (one ring) per thread.  A blocking call takes SQEs with
+ * rne_sqe(), points their user_data at an rne_op that lives until the call
+ * returns, and calls rne_wait(): the waiter submits everything queued with
+ * one io_uring_enter, reaps completions into their op records, and returns
+ * when this op is done.  Every blocking call goes through rne_wait; a task
+ * runtime will later park there instead of entering the kernel.
+ *
+ * Rule: an op whose SQE was handed to the kernel is waited for until its CQE
+ * arrives, so a completion never lands in memory that is gone.
+ *
+ * engine/ depends on nothing else in ringnet.  Internal: symbols are rne_*.
+ */
+#ifndef RINGNET_ENGINE_ENGINE_H
+#define RINGNET_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/compat.h"
+
+typedef struct rne_op rne_op;
+
+/* Called on the engine's thread for each CQE of an op that has one. */
+typedef void (*rne_complete_fn)(rne_op *op, int res, uint32_t flags);
+
+struct rne_op {
+	rne_complete_fn complete; /* NULL: record res/flags and mark done */
+	int res;
+	uint32_t flags;
+	bool done;
+};
+
+typedef struct rne_engine {
+	struct io_uring ring;
+	unsigned features;		/* RN_ENGINE_* */
+	uint8_t supported[IORING_OP_LAST > 64 ? IORING_OP_LAST : 64]; /* probed opcodes */
+	unsigned probed_ops;		/* entries of supported[] that are valid */
+} rne_engine;
+
+/* user_data of SQEs whose completion nobody waits for (linked timeouts). */
+#define RNE_UD_IGNORE 0
+
+/*
+ * rne_get - this thread's engine, started on first use.  NULL when io_uring
+ * cannot be used; rne_start_error() then tells why.
+ */
+rne_engine *rne_get(void);
+
+/* rne_current - this thread's engine if it is running, else NULL. */
+rne_engine *rne_current(void);
+
+/* rne_stop - tear down this thread's engine (no call may be in flight). */
+void rne_stop(void);
+
+/*
+ * rne_start_error - why the last start on this thread failed: a negative
+ * errno, and a sentence naming the cause and the fix.
+ */
+int rne_start_error(const char **text);
+
+/* rne_supports - whether the kernel offers opcode @op (from the probe). */
+bool rne_supports(const rne_engine *e, int op);
+
+/*
+ * rne_sqe - a free SQE, zeroed by liburing's prep helpers.  When the
+ * submission queue is full the queued entries are submitted first, so this
+ * never fails.
+ */
+struct io_uring_sqe *rne_sqe(rne_engine *e);
+
+/*
+ * rne_link_deadline - make @sqe fail with -ECANCELED at @deadline (ns since
+ * the epoch, CLOCK_REALTIME) by linking a LINK_TIMEOUT after it.  @ts must
+ * stay valid until the next rne_wait() has submitted.  @deadline must lie in
+ * the future; 0 means none (nothing is linked).
+ */
+void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
+		       struct __kernel_timespec *ts);
+
+/*
+ * rne_wait - submit what is queued and wait until @op is done, running the
+ * completions of every other op that arrive meanwhile.  Returns op->res, or
+ * a negative errno if the ring itself failed.
+ */
+int rne_wait(rne_engine *e, rne_op *op);
+
+/* rne_now_ns - CLOCK_REALTIME in ns (the clock of deadlines). */
+int64_t rne_now_ns(void);
+
+#endif /* RINGNET_ENGINE_ENGINE_H */

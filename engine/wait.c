@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * engine/wait.c - the waiter: batching submissions, reaping completions into
+ * op records, and linked deadlines.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <ringnet/engine.h>
+
+#include "engine/engine.h"
+
+struct io_uring_sqe *rne_sqe(rne_engine *e)
+{
+	struct io_uring_sqe *sqe;
+
+	while ((sqe = io_uring_get_sqe(&e->ring)) == NULL)
+		io_uring_submit(&e->ring); /* full: hand the queued entries over */
+	return sqe;
+}
+
+void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
+		       struct __kernel_timespec *ts)
+{
+	struct io_uring_sqe *t;
+	unsigned flags = 0;
+	int64_t when = deadline;
+
+	if (!deadline)
+		return;
+	if (e->features & RN_ENGINE_TIMEOUT_REALTIME) {
+		flags = IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME;
+	} else {
+		/* An older kernel: the nearest equivalent is a relative timeout. */
+		when = deadline - rne_now_ns();
+		if (when < 0)
+			when = 0;
+	}
+	ts->tv_sec = when / 1000000000;
+	ts->tv_nsec = when % 1000000000;
+	sqe->flags |= IOSQE_IO_LINK;
+	t = rne_sqe(e);
+	io_uring_prep_link_timeout(t, ts, flags);
+	io_uring_sqe_set_data64(t, RNE_UD_IGNORE);
+}
+
+/* Deliver every completion that is ready. */
+static void reap(rne_engine *e)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&e->ring, head, cqe) {
+		rne_op *op = io_uring_cqe_get_data(cqe);
+
+		n++;
+		if (!op)
+			continue; /* a linked timeout's own completion */
+		if (op->complete) {
+			op->complete(op, cqe->res, cqe->flags);
+		} else {
+			op->res = cqe->res;
+			op->flags = cqe->flags;
+			op->done = true;
+		}
+	}
+	io_uring_cq_advance(&e->ring, n);
+}
+
+int rne_wait(rne_engine *e, rne_op *op)
+{
+	reap(e);
+	while (!op->done) {
+		int rc = io_uring_submit_and_wait(&e->ring, 1);
+
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME)
+			return rc;
+		reap(e);
+	}
+	return op->res;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ringnet/net_conn.h - Go's Conn and Listener for TCP on the io_uring engine:
+ * Dial, Listen, Accept, Read, Write, Close and deadlines.
+ *
+ * Handles are opaque.  Close is Go's Close: it may be called from any thread,
+ * wakes every call blocked on the handle with RN_ECLOSED, and leaves the
+ * handle valid (later calls fail with RN_ECLOSED).  Free releases the memory
+ * (closing first if needed); call it once, when no other thread uses the
+ * handle any more.
+ *
+ * Errors are Go's: "dial tcp 127.0.0.1:1: connect: connection refused",
+ * "read tcp 127.0.0.1:40000->127.0.0.1:8080: i/o timeout".
+ *
+ * Included by <ringnet/net.h>; do not include directly.
+ */
+#ifndef RINGNET_NET_CONN_H
+#define RINGNET_NET_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <ringnet/net_addr.h>
+#include <ringnet/net_time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rn_conn rn_conn;
+typedef struct rn_listener rn_listener;
+
+/* ---- dialing and listening ------------------------------------------------ */
+
+/**
+ * rn_dial - Dial: connect to @address on @network ("tcp", "tcp4", "tcp6").
+ *
+ * The address is "host:port" with a literal IP host (names arrive with the
+ * resolver).  The connection has TCP_NODELAY and 15 s keep-alives, as Go's.
+ * Returns a handle to free with rn_conn_free(), or NULL with rn_last_error()
+ * set: an OpError "dial" wrapping RN_EUNKNOWNNET, RN_EADDR, a DNS error, or
+ * -errno from socket/connect (e.g. -ECONNREFUSED).
+ */
+rn_conn *rn_dial(const char *network, const char *address);
+
+/**
+ * rn_dial_timeout - DialTimeout: rn_dial that gives up after @timeout
+ * (RN_ETIMEOUT, "dial tcp ...: i/o timeout").  @timeout <= 0 means none.
+ */
+rn_conn *rn_dial_timeout(const char *network, const char *address, rn_duration timeout);
+
+/**
+ * rn_listen - Listen: a TCP listener on @address ("127.0.0.1:0", ":8080").
+ *
+ * A wildcard or empty host on "tcp" listens on both IPv4 and IPv6.
+ * SO_REUSEADDR is set and the backlog is net.core.somaxconn, as Go does.
+ * Returns a handle to free with rn_listener_free(), or NULL with an OpError
+ * "listen" in rn_last_error().
+ */
+rn_listener *rn_listen(const char *network, const char *address);
+
+/**
+ * rn_listener_accept - Accept: wait for the next connection.
+ * Returns a handle to free with rn_conn_free(), or NULL with an OpError
+ * "accept": RN_ECLOSED after Close, RN_ETIMEOUT after the deadline, -errno.
+ */
+rn_conn *rn_listener_accept(rn_listener *l);
+
+/** rn_listener_addr - Addr: the listening address (RN_ADDR_TCP). */
+rn_addr rn_listener_addr(const rn_listener *l);
+
+/**
+ * rn_listener_set_deadline - SetDeadline for Accept calls that start later
+ * (0 clears it).  Returns 0, or RN_ECLOSED after Close.
+ */
+int rn_listener_set_deadline(rn_listener *l, rn_time t);
+
+/**
+ * rn_listener_close - Close: stop listening; blocked Accept calls return
+ * RN_ECLOSED.  A second Close returns RN_ECLOSED ("close tcp ...: use of
+ * closed network connection").
+ */
+int rn_listener_close(rn_listener *l);
+
+/** rn_listener_free - close if needed and release @l.  NULL is a no-op. */
+void rn_listener_free(rn_listener *l);
+
+/* ---- Conn ---------------------------------------------------------------- */
+
+/**
+ * rn_conn_read - Read: wait for data and copy up to @n bytes into @buf.
+ *
+ * Returns the count (> 0); 0 at end of stream (Go's io.EOF) or when @n is 0;
+ * or a negative code with an OpError "read" in rn_last_error(): RN_ETIMEOUT
+ * when the read deadline passes (at once if it already has), RN_ECLOSED,
+ * -ECONNRESET.  Data the kernel delivered is never lost to a deadline.
+ */
+ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n);
+
+/**
+ * rn_conn_write - Write: send all @n bytes.
+ *
+ * Returns @n, or when a deadline, Close or error stops it: the count already
+ * sent if it is > 0 (a short count, with the reason in rn_last_error()),
+ * else the negative code (OpError "write": RN_ETIMEOUT, RN_ECLOSED, -EPIPE).
+ */
+ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n);
+
+/**
+ * rn_conn_close - Close: close the connection from any thread; calls
+ * blocked on it return RN_ECLOSED.  Returns 0, or RN_ECLOSED if it was
+ * already closed.  The handle stays valid until rn_conn_free().
+ */
+int rn_conn_close(rn_conn *c);
+
+/** rn_conn_free - close if needed and release @c.  NULL is a no-op. */
+void rn_conn_free(rn_conn *c);
+
+/** rn_conn_local_addr - LocalAddr. */
+rn_addr rn_conn_local_addr(const rn_conn *c);
+
+/** rn_conn_remote_addr - RemoteAddr. */
+rn_addr rn_conn_remote_addr(const rn_conn *c);
+
+/**
+ * rn_conn_set_deadline - SetDeadline: the read and write deadlines, as an
+ * absolute time (0 = none).  A deadline applies to calls that start after it
+ * is set; a call already blocked on another thread keeps the deadline it
+ * started with (moving it under a blocked call arrives with MSG_RING
+ * cancellation).  Returns 0, or RN_ECLOSED.
+ */
+int rn_conn_set_deadline(rn_conn *c, rn_time t);
+/** rn_conn_set_read_deadline - SetReadDeadline. */
+int rn_conn_set_read_deadline(rn_conn *c, rn_time t);
+/** rn_conn_set_write_deadline - SetWriteDeadline. */
+int rn_conn_set_write_deadline(rn_conn *c, rn_time t);
+
+/* ---- TCPConn ------------------------------------------------------------- */
+/*
+ * Each returns 0, RN_ECLOSED, -EINVAL for a handle that is not TCP, or an
+ * OpError "set" wrapping the setsockopt errno.
+ */
+
+/** rn_tcpconn_close_read - CloseRead: shut down the reading side. */
+int rn_tcpconn_close_read(rn_conn *c);
+/** rn_tcpconn_close_write - CloseWrite: shut down the writing side (sends FIN). */
+int rn_tcpconn_close_write(rn_conn *c);
+/** rn_tcpconn_set_nodelay - SetNoDelay (on by default, as in Go). */
+int rn_tcpconn_set_nodelay(rn_conn *c, bool nodelay);
+/** rn_tcpconn_set_keepalive - SetKeepAlive. */
+int rn_tcpconn_set_keepalive(rn_conn *c, bool keepalive);
+/** rn_tcpconn_set_keepalive_period - SetKeepAlivePeriod (idle and interval; whole seconds, at least 1). */
+int rn_tcpconn_set_keepalive_period(rn_conn *c, rn_duration d);
+/** rn_tcpconn_set_linger - SetLinger: < 0 the default, 0 reset on close, > 0 seconds. */
+int rn_tcpconn_set_linger(rn_conn *c, int sec);
+/** rn_tcpconn_set_read_buffer - SetReadBuffer (SO_RCVBUF). */
+int rn_tcpconn_set_read_buffer(rn_conn *c, int bytes);
+/** rn_tcpconn_set_write_buffer - SetWriteBuffer (SO_SNDBUF). */
+int rn_tcpconn_set_write_buffer(rn_conn *c, int bytes);
+
+/**
+ * rn_conn_fd - the connection's descriptor, for setsockopt and the like.
+ * Do not close it or read from it; -1 after Close.
+ */
+int rn_conn_fd(const rn_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RINGNET_NET_CONN_H */
