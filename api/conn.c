@@ -61,6 +61,8 @@ static rn_addr sock_addr(int fd, bool peer, int sotype)
 		return a;
 	if (sotype == SOCK_STREAM && rn_tcpaddr_from_sockaddr(&a.u.tcp, (struct sockaddr *)&ss, len) == 0)
 		a.kind = RN_ADDR_TCP;
+	else if (sotype == SOCK_DGRAM && rn_udpaddr_from_sockaddr(&a.u.udp, (struct sockaddr *)&ss, len) == 0)
+		a.kind = RN_ADDR_UDP;
 	return a;
 }
 
@@ -72,7 +74,7 @@ void rni_sock_addrs(rni_fd *f, bool peer)
 }
 
 /* Begin a call on @c: 0, or the recorded error (closed, no engine). */
-static int begin(rn_conn *c, const char *op, rne_engine **e)
+int rni_conn_begin(rn_conn *c, const char *op, rne_engine **e)
 {
 	int rc = rni_fd_enter(&c->fd);
 
@@ -95,12 +97,14 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 		return rni_err_einval("rn_conn_read: NULL connection or buffer");
 	if (n == 0)
 		return 0;
-	res = begin(c, "read", &e);
+	res = rni_conn_begin(c, "read", &e);
 	if (res < 0)
 		return res;
 	if (n > 1u << 30)
 		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
+	pthread_mutex_lock(&c->fd.rlock);
 	res = rni_fd_recv(&c->fd, e, buf, n, 0, atomic_load(&c->fd.rdeadline));
+	pthread_mutex_unlock(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)
 		return res;
@@ -118,10 +122,11 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 		return rni_err_einval("rn_conn_write: NULL connection or buffer");
 	if (n > SSIZE_MAX)
 		return rni_err_einval("rn_conn_write: count larger than SSIZE_MAX");
-	res = begin(c, "write", &e);
+	res = rni_conn_begin(c, "write", &e);
 	if (res < 0)
 		return res;
 	/* Go: Write returns only when all is sent or something stops it. */
+	pthread_mutex_lock(&c->fd.wlock);
 	do {
 		size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
 
@@ -130,6 +135,7 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 			break;
 		done += (size_t)res;
 	} while (done < n);
+	pthread_mutex_unlock(&c->fd.wlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0) {
 		rni_fd_wrap(&c->fd, res, "write", "write", &c->fd.laddr, &c->fd.raddr);
@@ -151,7 +157,7 @@ void rn_conn_free(rn_conn *c)
 {
 	if (!c)
 		return;
-	rni_fd_close(&c->fd);
+	rni_fd_destroy(&c->fd);
 	free(c);
 }
 

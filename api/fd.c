@@ -21,6 +21,15 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 	atomic_init(&f->closed, false);
 	atomic_init(&f->busy, 0);
 	atomic_init(&f->released, false);
+	pthread_mutex_init(&f->rlock, NULL);
+	pthread_mutex_init(&f->wlock, NULL);
+}
+
+void rni_fd_destroy(rni_fd *f)
+{
+	rni_fd_close(f);
+	pthread_mutex_destroy(&f->rlock);
+	pthread_mutex_destroy(&f->wlock);
 }
 
 static void release(rni_fd *f)
@@ -129,6 +138,28 @@ int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_
 		return RN_ETIMEOUT;
 	sqe = rne_sqe(e);
 	io_uring_prep_connect(sqe, f->fd, sa, len);
+	return submit(f, e, sqe, deadline);
+}
+
+int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, int64_t deadline)
+{
+	struct io_uring_sqe *sqe;
+
+	if (passed(deadline))
+		return RN_ETIMEOUT;
+	sqe = rne_sqe(e);
+	io_uring_prep_recvmsg(sqe, f->fd, msg, (unsigned)flags);
+	return submit(f, e, sqe, deadline);
+}
+
+int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags, int64_t deadline)
+{
+	struct io_uring_sqe *sqe;
+
+	if (passed(deadline))
+		return RN_ETIMEOUT;
+	sqe = rne_sqe(e);
+	io_uring_prep_sendmsg(sqe, f->fd, msg, (unsigned)flags | MSG_NOSIGNAL);
 	return submit(f, e, sqe, deadline);
 }
 

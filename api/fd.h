@@ -12,6 +12,7 @@
 #ifndef RINGNET_API_FD_H
 #define RINGNET_API_FD_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,10 +34,18 @@ typedef struct rni_fd {
 	atomic_bool closed;
 	atomic_int busy;	/* calls in flight */
 	atomic_bool released;	/* the descriptor has been closed */
+	/*
+	 * Go's fdMutex: one Read and one Write at a time, so a Write from one
+	 * thread is sent whole before another thread's Write begins.
+	 */
+	pthread_mutex_t rlock, wlock;
 } rni_fd;
 
 /* rni_fd_init - take ownership of descriptor @fd. */
 void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net);
+
+/* rni_fd_destroy - close if needed and free what init set up (not @f itself). */
+void rni_fd_destroy(rni_fd *f);
 
 /*
  * rni_fd_enter / rni_fd_leave - bracket every call that uses the
@@ -59,6 +68,8 @@ int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags, 
 int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len, int64_t deadline);
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
 		   int64_t deadline);
+int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, int64_t deadline);
+int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags, int64_t deadline);
 
 /*
  * rni_fd_wrap - record @code as Go would see it (a sentinel, or -errno

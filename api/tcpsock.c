@@ -17,32 +17,8 @@
 
 #define DEFAULT_KEEPALIVE_SECS 15 /* Go's defaultTCPKeepAlive */
 
-static bool is_tcp_network(const char *network)
-{
-	return !strcmp(network, "tcp") || !strcmp(network, "tcp4") || !strcmp(network, "tcp6");
-}
-
-/*
- * Go's resolveAddrList checks for dial and listen: the network parses, a
- * dial has an address, and (for now) the network is TCP.
- */
-static int check_network(const char *op, const char *network, const char *address)
-{
-	rn_network nw;
-	int rc = rn_parse_network(network, true, &nw);
-
-	if (rc < 0)
-		return rc;
-	if (!strcmp(op, "dial") && !address[0])
-		return rni_err_sentinel(RN_EMISSINGADDR);
-	if (!is_tcp_network(network))
-		return rni_err_text(-EPROTONOSUPPORT,
-				    "ringnet: only tcp, tcp4 and tcp6 connections are implemented so far");
-	return 0;
-}
-
-/* Go's favoriteAddrFamily for TCP. */
-static int favorite_family(const char *network, const rn_tcpaddr *a, bool listen, bool *v6only)
+/* Go's favoriteAddrFamily for an IP address of a TCP or UDP endpoint. */
+int rni_favorite_family(const char *network, rn_ip ip, bool listen, bool *v6only)
 {
 	size_t n = strlen(network);
 
@@ -53,9 +29,9 @@ static int favorite_family(const char *network, const rn_tcpaddr *a, bool listen
 		*v6only = true;
 		return AF_INET6;
 	}
-	if (listen && (a->ip.len == 0 || rn_ip_is_unspecified(a->ip)))
+	if (listen && (ip.len == 0 || rn_ip_is_unspecified(ip)))
 		return AF_INET6; /* one dual-stack socket serves both families */
-	if (a->ip.len <= 4 || rn_ip_to4(a->ip).len)
+	if (ip.len <= 4 || rn_ip_to4(ip).len)
 		return AF_INET;
 	return AF_INET6;
 }
@@ -74,36 +50,21 @@ static void tune_conn(int fd)
 	set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, DEFAULT_KEEPALIVE_SECS);
 }
 
-rn_conn *rn_dial_timeout(const char *network, const char *address, rn_duration timeout)
+rn_conn *rni_dial_tcp(const char *network, const rn_tcpaddr *ra, int64_t deadline)
 {
-	int64_t deadline = timeout > 0 ? rn_time_add(rn_now(), timeout) : 0;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	rn_tcpaddr ra;
-	rn_addr raddr;
+	rn_addr raddr = rn_addr_from_tcp(ra);
 	rne_engine *e;
 	rn_conn *c;
 	bool v6only;
 	int family, fd, rc;
 
-	if (!network || !address) {
-		rni_err_einval("rn_dial: NULL network or address");
-		return NULL;
-	}
-	rc = check_network("dial", network, address);
-	if (rc == 0)
-		rc = rn_resolve_tcp_addr(network, address, &ra);
-	if (rc < 0) {
-		rni_err_op("dial", network, NULL, NULL);
-		return NULL;
-	}
-	raddr = rn_addr_from_tcp(&ra);
 	e = rni_engine("dial", network, &raddr);
 	if (!e)
 		return NULL;
-
-	family = favorite_family(network, &ra, false, &v6only);
-	rc = rn_tcpaddr_to_sockaddr(&ra, family, &ss, &len);
+	family = rni_favorite_family(network, ra->ip, false, &v6only);
+	rc = rn_tcpaddr_to_sockaddr(ra, family, &ss, &len);
 	if (rc < 0) {
 		rni_err_op("dial", network, NULL, &raddr);
 		return NULL;
@@ -128,11 +89,6 @@ rn_conn *rn_dial_timeout(const char *network, const char *address, rn_duration t
 	return c;
 }
 
-rn_conn *rn_dial(const char *network, const char *address)
-{
-	return rn_dial_timeout(network, address, 0);
-}
-
 /* Go's maxListenerBacklog: net.core.somaxconn, capped to what listen takes. */
 static int listen_backlog(void)
 {
@@ -154,29 +110,18 @@ static int listen_backlog(void)
 	return v > 65535 ? 65535 : (int)v;
 }
 
-rn_listener *rn_listen(const char *network, const char *address)
+rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la_in)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	rn_tcpaddr la;
+	rn_tcpaddr la = *la_in;
 	rn_addr laddr;
 	rn_listener *l;
 	bool v6only;
 	int family, fd, rc;
 
-	if (!network || !address) {
-		rni_err_einval("rn_listen: NULL network or address");
-		return NULL;
-	}
-	rc = check_network("listen", network, address);
-	if (rc == 0)
-		rc = rn_resolve_tcp_addr(network, address, &la);
-	if (rc < 0) {
-		rni_err_op("listen", network, NULL, NULL);
-		return NULL;
-	}
 	laddr = rn_addr_from_tcp(&la);
-	family = favorite_family(network, &la, true, &v6only);
+	family = rni_favorite_family(network, la.ip, true, &v6only);
 	rc = rn_tcpaddr_to_sockaddr(&la, family, &ss, &len);
 	if (rc < 0) {
 		rni_err_op("listen", network, NULL, &laddr);
@@ -232,7 +177,9 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		rni_fd_leave(&l->fd);
 		return NULL;
 	}
+	pthread_mutex_lock(&l->fd.rlock);
 	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len, atomic_load(&l->fd.rdeadline));
+	pthread_mutex_unlock(&l->fd.rlock);
 	if (rc >= 0 && atomic_load(&l->fd.closed)) {
 		close(rc); /* accepted as Close ran: it must not outlive the listener */
 		rc = RN_ECLOSED;
@@ -284,7 +231,7 @@ void rn_listener_free(rn_listener *l)
 {
 	if (!l)
 		return;
-	rni_fd_close(&l->fd);
+	rni_fd_destroy(&l->fd);
 	free(l);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ringnet/net_conn.h - Go's Conn and Listener for TCP on the io_uring engine:
- * Dial, Listen, Accept, Read, Write, Close and deadlines.
+ * ringnet/net_conn.h - Go's Conn, PacketConn and Listener for TCP and UDP on
+ * the io_uring engine: Dial, Listen, ListenPacket, Accept, Read, Write,
+ * ReadFrom, WriteTo, Close and deadlines.
  *
  * Handles are opaque.  Close is Go's Close: it may be called from any thread,
  * wakes every call blocked on the handle with RN_ECLOSED, and leaves the
@@ -34,10 +35,12 @@ typedef struct rn_listener rn_listener;
 /* ---- dialing and listening ------------------------------------------------ */
 
 /**
- * rn_dial - Dial: connect to @address on @network ("tcp", "tcp4", "tcp6").
+ * rn_dial - Dial: connect to @address on @network ("tcp", "tcp4", "tcp6",
+ * "udp", "udp4", "udp6"; the unix and ip networks arrive later and give
+ * -EPROTONOSUPPORT today).
  *
  * The address is "host:port" with a literal IP host (names arrive with the
- * resolver).  The connection has TCP_NODELAY and 15 s keep-alives, as Go's.
+ * resolver).  TCP connections have TCP_NODELAY and 15 s keep-alives, as Go's.
  * Returns a handle to free with rn_conn_free(), or NULL with rn_last_error()
  * set: an OpError "dial" wrapping RN_EUNKNOWNNET, RN_EADDR, a DNS error, or
  * -errno from socket/connect (e.g. -ECONNREFUSED).
@@ -85,6 +88,14 @@ int rn_listener_close(rn_listener *l);
 
 /** rn_listener_free - close if needed and release @l.  NULL is a no-op. */
 void rn_listener_free(rn_listener *l);
+
+/**
+ * rn_listen_packet - ListenPacket: a UDP socket bound to @address on
+ * "udp", "udp4" or "udp6" (a wildcard on "udp" is dual-stack).  Returns a
+ * conn for rn_conn_read_from / rn_conn_write_to, or NULL with an OpError
+ * "listen" in rn_last_error().
+ */
+rn_conn *rn_listen_packet(const char *network, const char *address);
 
 /* ---- Conn ---------------------------------------------------------------- */
 
@@ -135,6 +146,30 @@ int rn_conn_set_deadline(rn_conn *c, rn_time t);
 int rn_conn_set_read_deadline(rn_conn *c, rn_time t);
 /** rn_conn_set_write_deadline - SetWriteDeadline. */
 int rn_conn_set_write_deadline(rn_conn *c, rn_time t);
+
+/* ---- PacketConn / UDPConn ------------------------------------------------- */
+
+/**
+ * rn_conn_read_from - ReadFrom: one datagram into @buf (cut to @n bytes, as
+ * Go), and its sender in @from (may be NULL).  Returns the count, or a
+ * negative code with an OpError "read" (RN_ETIMEOUT, RN_ECLOSED, -errno).
+ * -EINVAL for a conn that is not UDP.
+ */
+ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from);
+
+/**
+ * rn_conn_write_to - WriteTo: one datagram to @to, which must hold a UDP
+ * address.  Returns @n, or a negative code with an OpError "write":
+ * RN_EWRITETOCONNECTED on a dialed conn, RN_EMISSINGADDR for no address,
+ * -EINVAL for another kind of address, RN_EADDR for a wrong family.
+ */
+ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *to);
+
+/** rn_udpconn_read_from_udp - ReadFromUDP: as rn_conn_read_from. */
+ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *from);
+
+/** rn_udpconn_write_to_udp - WriteToUDP: as rn_conn_write_to; NULL @to is RN_EMISSINGADDR. */
+ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_udpaddr *to);
 
 /* ---- TCPConn ------------------------------------------------------------- */
 /*
