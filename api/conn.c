@@ -103,7 +103,7 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 	if (n > 1u << 30)
 		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
 	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recv(&c->fd, e, buf, n, 0, atomic_load(&c->fd.rdeadline));
+	res = rni_fd_recv(&c->fd, e, buf, n, 0);
 	pthread_mutex_unlock(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)
@@ -130,7 +130,7 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 	do {
 		size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
 
-		res = rni_fd_send(&c->fd, e, p + done, chunk, 0, atomic_load(&c->fd.wdeadline));
+		res = rni_fd_send(&c->fd, e, p + done, chunk, 0);
 		if (res < 0)
 			break;
 		done += (size_t)res;
@@ -188,10 +188,7 @@ static int set_deadline(rn_conn *c, rn_time t, bool rd, bool wr)
 		return rni_err_einval("rn_conn_set_deadline: NULL connection");
 	if (atomic_load(&c->fd.closed))
 		return rni_fd_wrap(&c->fd, RN_ECLOSED, "set", NULL, NULL, &c->fd.laddr);
-	if (rd)
-		atomic_store(&c->fd.rdeadline, t);
-	if (wr)
-		atomic_store(&c->fd.wdeadline, t);
+	rni_fd_set_deadline(&c->fd, rd, wr, t);
 	return 0;
 }
 

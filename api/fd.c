@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* api/fd.c - the netFD close protocol and one-shot I/O with deadlines. */
+/*
+ * api/fd.c - the netFD: the close protocol, deadlines that reach blocked
+ * calls, and one-shot I/O on the engine.
+ *
+ * A call that puts an operation in its ring registers a waiter (its ring's
+ * descriptor) on the fd.  Close and SetDeadline, from any thread, ask each
+ * waiter's ring to cancel its operations on the fd (rne_cancel_fd: a
+ * MSG_RING to other threads' rings).  The cancelled call wakes with
+ * -ECANCELED and decides: closed -> RN_ECLOSED; deadline passed ->
+ * RN_ETIMEOUT; otherwise (a moved deadline, or a stray cancel) it submits
+ * again with the deadline as it now stands.
+ */
 #include "api/fd.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +35,8 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 	atomic_init(&f->released, false);
 	pthread_mutex_init(&f->rlock, NULL);
 	pthread_mutex_init(&f->wlock, NULL);
+	pthread_mutex_init(&f->mu, NULL);
+	f->waiters = NULL;
 }
 
 void rni_fd_destroy(rni_fd *f)
@@ -30,6 +44,7 @@ void rni_fd_destroy(rni_fd *f)
 	rni_fd_close(f);
 	pthread_mutex_destroy(&f->rlock);
 	pthread_mutex_destroy(&f->wlock);
+	pthread_mutex_destroy(&f->mu);
 }
 
 static void release(rni_fd *f)
@@ -57,6 +72,40 @@ void rni_fd_leave(rni_fd *f)
 		release(f);
 }
 
+/*
+ * Ask every ring with an operation on @f to cancel it.  Returns false if a
+ * ring could not be asked (no engine here, or no MSG_RING in the kernel).
+ */
+static bool kick(rni_fd *f)
+{
+	int rings[16];
+	int n = 0;
+	bool ok = true;
+	rne_engine *self;
+
+	pthread_mutex_lock(&f->mu);
+	for (rni_waiter *w = f->waiters; w; w = w->next) {
+		bool seen = false;
+
+		for (int i = 0; i < n; i++)
+			seen |= rings[i] == w->ring_fd;
+		if (!seen && n < (int)(sizeof(rings) / sizeof(rings[0])))
+			rings[n++] = w->ring_fd;
+		else if (!seen)
+			ok = false; /* more rings than we track: the caller falls back */
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (n == 0)
+		return ok;
+	self = rne_get();
+	if (!self)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (rne_cancel_fd(self, rings[i], f->fd) < 0)
+			ok = false;
+	return ok;
+}
+
 int rni_fd_close(rni_fd *f)
 {
 	if (atomic_exchange(&f->closed, true))
@@ -66,101 +115,184 @@ int rni_fd_close(rni_fd *f)
 		return 0;
 	}
 	/*
-	 * Calls are blocked on the socket, maybe on other threads' rings: make
-	 * their operations complete.  The last one out closes the descriptor.
+	 * Calls are blocked, maybe on other threads' rings: have their rings
+	 * cancel them.  If that is impossible, shut the socket down so their
+	 * operations complete.  The last call out closes the descriptor.
 	 */
-	shutdown(f->fd, SHUT_RDWR);
+	if (!kick(f))
+		shutdown(f->fd, SHUT_RDWR);
 	if (atomic_load(&f->busy) == 0)
 		release(f);
 	return 0;
 }
 
-static bool passed(int64_t deadline)
+void rni_fd_set_deadline(rni_fd *f, bool rd, bool wr, int64_t t)
 {
-	return deadline && rne_now_ns() >= deadline;
+	if (rd)
+		atomic_store(&f->rdeadline, t);
+	if (wr)
+		atomic_store(&f->wdeadline, t);
+	if (atomic_load(&f->busy) > 0)
+		kick(f);
 }
 
-static int submit(rni_fd *f, rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline)
+static void waiter_add(rni_fd *f, rni_waiter *w)
 {
-	struct __kernel_timespec ts;
-	rne_op op = { NULL, 0, 0, false };
+	pthread_mutex_lock(&f->mu);
+	w->next = f->waiters;
+	f->waiters = w;
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void waiter_del(rni_fd *f, rni_waiter *w)
+{
+	pthread_mutex_lock(&f->mu);
+	for (rni_waiter **p = &f->waiters; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* What to submit; prep() fills a fresh SQE from it on every (re)try. */
+struct io {
+	int opcode;
+	void *buf;
+	size_t len;
+	int flags;
+	struct msghdr *msg;
+	struct sockaddr *sa;
+	socklen_t *salen;
+	socklen_t sal;
+	int poll_mask;
+};
+
+static void prep(struct io_uring_sqe *sqe, int fd, const struct io *io)
+{
+	switch (io->opcode) {
+	case IORING_OP_RECV:
+		io_uring_prep_recv(sqe, fd, io->buf, io->len, io->flags);
+		break;
+	case IORING_OP_SEND:
+		io_uring_prep_send(sqe, fd, io->buf, io->len, io->flags | MSG_NOSIGNAL);
+		break;
+	case IORING_OP_RECVMSG:
+		io_uring_prep_recvmsg(sqe, fd, io->msg, (unsigned)io->flags);
+		break;
+	case IORING_OP_SENDMSG:
+		io_uring_prep_sendmsg(sqe, fd, io->msg, (unsigned)io->flags | MSG_NOSIGNAL);
+		break;
+	case IORING_OP_ACCEPT:
+		io_uring_prep_accept(sqe, fd, io->sa, io->salen, SOCK_CLOEXEC);
+		break;
+	case IORING_OP_CONNECT:
+		io_uring_prep_connect(sqe, fd, io->sa, io->sal);
+		break;
+	default: /* IORING_OP_POLL_ADD */
+		io_uring_prep_poll_add(sqe, fd, (unsigned)io->poll_mask);
+		break;
+	}
+}
+
+/*
+ * Submit @io and wait, re-arming under the deadline at *@dl as it stands
+ * each time (or @fixed when @dl is NULL).
+ */
+static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int64_t fixed)
+{
+	rni_waiter w = { rne_ring_fd(e), NULL };
 	int res;
 
-	io_uring_sqe_set_data(sqe, &op);
-	rne_link_deadline(e, sqe, deadline, &ts);
-	res = rne_wait(e, &op);
-	if (atomic_load(&f->closed))
-		return RN_ECLOSED;
-	if (res == -ECANCELED && deadline)
-		return RN_ETIMEOUT;
+	waiter_add(f, &w);
+	for (;;) {
+		struct __kernel_timespec ts;
+		rne_op op = { NULL, 0, 0, false };
+		int64_t deadline = dl ? atomic_load(dl) : fixed;
+		struct io_uring_sqe *sqe;
+
+		/* After registering: a Close from here on will find us. */
+		if (atomic_load(&f->closed)) {
+			res = RN_ECLOSED;
+			break;
+		}
+		if (deadline && rne_now_ns() >= deadline) {
+			res = RN_ETIMEOUT;
+			break;
+		}
+		sqe = rne_sqe(e);
+		prep(sqe, f->fd, io);
+		io_uring_sqe_set_data(sqe, &op);
+		rne_link_deadline(e, sqe, deadline, &ts);
+		res = rne_wait(e, &op);
+		if (atomic_load(&f->closed)) {
+			res = RN_ECLOSED;
+			break;
+		}
+		if (res != -ECANCELED)
+			break;
+		/* Cancelled: by the deadline (checked above next time round), by
+		 * a moved deadline, or by a stray cancel.  Go again. */
+		if (io->opcode == IORING_OP_CONNECT) {
+			/* The connect goes on in the kernel: wait for its outcome. */
+			io->opcode = IORING_OP_POLL_ADD;
+			io->poll_mask = POLLOUT;
+		}
+	}
+	waiter_del(f, &w);
 	return res;
 }
 
-int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags, int64_t deadline)
+int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags)
 {
-	struct io_uring_sqe *sqe;
-
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_recv(sqe, f->fd, buf, n, flags);
-	return submit(f, e, sqe, deadline);
+	struct io io = { .opcode = IORING_OP_RECV, .buf = buf, .len = n, .flags = flags };
+	return run(f, e, &io, &f->rdeadline, 0);
 }
 
-int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags, int64_t deadline)
+int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags)
 {
-	struct io_uring_sqe *sqe;
-
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_send(sqe, f->fd, buf, n, flags | MSG_NOSIGNAL);
-	return submit(f, e, sqe, deadline);
+	struct io io = { .opcode = IORING_OP_SEND, .buf = (void *)(uintptr_t)buf, .len = n,
+			 .flags = flags };
+	return run(f, e, &io, &f->wdeadline, 0);
 }
 
-int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len, int64_t deadline)
+int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags)
 {
-	struct io_uring_sqe *sqe;
+	struct io io = { .opcode = IORING_OP_RECVMSG, .msg = msg, .flags = flags };
+	return run(f, e, &io, &f->rdeadline, 0);
+}
 
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_accept(sqe, f->fd, sa, len, SOCK_CLOEXEC);
-	return submit(f, e, sqe, deadline);
+int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags)
+{
+	struct io io = { .opcode = IORING_OP_SENDMSG, .msg = (struct msghdr *)(uintptr_t)msg,
+			 .flags = flags };
+	return run(f, e, &io, &f->wdeadline, 0);
+}
+
+int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len)
+{
+	struct io io = { .opcode = IORING_OP_ACCEPT, .sa = sa, .salen = len };
+	return run(f, e, &io, &f->rdeadline, 0);
 }
 
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
 		   int64_t deadline)
 {
-	struct io_uring_sqe *sqe;
+	struct io io = { .opcode = IORING_OP_CONNECT, .sa = (struct sockaddr *)(uintptr_t)sa,
+			 .sal = len };
+	int res = run(f, e, &io, NULL, deadline);
 
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_connect(sqe, f->fd, sa, len);
-	return submit(f, e, sqe, deadline);
-}
+	if (io.opcode == IORING_OP_POLL_ADD && res >= 0) {
+		/* Resumed as a poll: the connect's outcome is the socket error. */
+		int err = 0;
+		socklen_t el = sizeof(err);
 
-int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, int64_t deadline)
-{
-	struct io_uring_sqe *sqe;
-
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_recvmsg(sqe, f->fd, msg, (unsigned)flags);
-	return submit(f, e, sqe, deadline);
-}
-
-int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags, int64_t deadline)
-{
-	struct io_uring_sqe *sqe;
-
-	if (passed(deadline))
-		return RN_ETIMEOUT;
-	sqe = rne_sqe(e);
-	io_uring_prep_sendmsg(sqe, f->fd, msg, (unsigned)flags | MSG_NOSIGNAL);
-	return submit(f, e, sqe, deadline);
+		if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+		res = -err;
+	}
+	return res;
 }
 
 int rni_fd_wrap(rni_fd *f, int code, const char *op, const char *syscall,

@@ -23,6 +23,12 @@
 
 #include "engine/engine.h"
 
+/* A call blocked on an fd: which ring to ask when Close or a deadline moves. */
+typedef struct rni_waiter {
+	int ring_fd;
+	struct rni_waiter *next;
+} rni_waiter;
+
 typedef struct rni_fd {
 	int fd;
 	int family;
@@ -39,6 +45,8 @@ typedef struct rni_fd {
 	 * thread is sent whole before another thread's Write begins.
 	 */
 	pthread_mutex_t rlock, wlock;
+	pthread_mutex_t mu;	/* guards waiters */
+	rni_waiter *waiters;	/* calls with an operation in some ring */
 } rni_fd;
 
 /* rni_fd_init - take ownership of descriptor @fd. */
@@ -54,22 +62,33 @@ void rni_fd_destroy(rni_fd *f);
 int rni_fd_enter(rni_fd *f);
 void rni_fd_leave(rni_fd *f);
 
-/* rni_fd_close - Go's Close; returns 0, or RN_ECLOSED if already closed. */
+/*
+ * rni_fd_close - Go's Close; returns 0, or RN_ECLOSED if already closed.
+ * Blocked calls, on any thread's ring, are cancelled and return RN_ECLOSED.
+ */
 int rni_fd_close(rni_fd *f);
 
 /*
- * One operation on this thread's engine, waited for, with a deadline
- * (0 = none).  Each returns the CQE result: a deadline already past gives
- * RN_ETIMEOUT without submitting, a fired one RN_ETIMEOUT, and any result
- * after Close RN_ECLOSED.  Nothing is recorded in rn_last_error.
+ * rni_fd_set_deadline - store a read and/or write deadline and make calls
+ * already blocked re-arm with it (they are cancelled and resubmit).
  */
-int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags, int64_t deadline);
-int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags, int64_t deadline);
-int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len, int64_t deadline);
+void rni_fd_set_deadline(rni_fd *f, bool rd, bool wr, int64_t t);
+
+/*
+ * One operation on this thread's engine, waited for, under the fd's read
+ * deadline (recv, recvmsg, accept) or write deadline (send, sendmsg), or
+ * the given one (connect).  Each returns the CQE result: a deadline already
+ * past gives RN_ETIMEOUT without submitting, a fired one RN_ETIMEOUT, and any
+ * result after Close RN_ECLOSED; a deadline moved meanwhile is re-armed.
+ * Nothing is recorded in rn_last_error.
+ */
+int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags);
+int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags);
+int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len);
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
 		   int64_t deadline);
-int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, int64_t deadline);
-int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags, int64_t deadline);
+int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags);
+int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags);
 
 /*
  * rni_fd_wrap - record @code as Go would see it (a sentinel, or -errno

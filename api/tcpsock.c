@@ -178,7 +178,7 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		return NULL;
 	}
 	pthread_mutex_lock(&l->fd.rlock);
-	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len, atomic_load(&l->fd.rdeadline));
+	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len);
 	pthread_mutex_unlock(&l->fd.rlock);
 	if (rc >= 0 && atomic_load(&l->fd.closed)) {
 		close(rc); /* accepted as Close ran: it must not outlive the listener */
@@ -214,7 +214,7 @@ int rn_listener_set_deadline(rn_listener *l, rn_time t)
 		return rni_err_einval("rn_listener_set_deadline: NULL listener");
 	if (atomic_load(&l->fd.closed))
 		return rni_fd_wrap(&l->fd, RN_ECLOSED, "set", NULL, NULL, &l->fd.laddr);
-	atomic_store(&l->fd.rdeadline, t);
+	rni_fd_set_deadline(&l->fd, true, false, t);
 	return 0;
 }
 

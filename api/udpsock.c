@@ -99,7 +99,7 @@ ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *fr
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, &msg, 0, atomic_load(&c->fd.rdeadline));
+	res = rni_fd_recvmsg(&c->fd, e, &msg, 0);
 	pthread_mutex_unlock(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0)
@@ -151,7 +151,7 @@ ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, &msg, 0, atomic_load(&c->fd.wdeadline));
+	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
 	pthread_mutex_unlock(&c->fd.wlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0)

@@ -43,6 +43,11 @@ typedef struct rne_engine {
 
 /* user_data of SQEs whose completion nobody waits for (linked timeouts). */
 #define RNE_UD_IGNORE 0
+/*
+ * user_data of a message from another thread's ring (IORING_OP_MSG_RING):
+ * "cancel every operation of yours on descriptor cqe->res".
+ */
+#define RNE_UD_CANCEL_FD 1
 
 /*
  * rne_get - this thread's engine, started on first use.  NULL when io_uring
@@ -87,6 +92,23 @@ void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline
  * a negative errno if the ring itself failed.
  */
 int rne_wait(rne_engine *e, rne_op *op);
+
+/*
+ * rne_cancel_fd - make the ring whose fd is @owner_ring_fd cancel all its
+ * operations on descriptor @fd.  From the owner's own thread (@self is the
+ * owner) the cancel is submitted here; from any other thread it travels as
+ * an IORING_OP_MSG_RING and the owner cancels its own operations, so no
+ * thread ever touches another's ring.  Returns 0, or -EOPNOTSUPP when the
+ * kernel has no MSG_RING.
+ *
+ * A cancel may reach an operation it was not meant for (the descriptor
+ * number was reused): every caller treats a -ECANCELED it cannot explain by
+ * Close or a passed deadline as "try again".
+ */
+int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd);
+
+/* rne_ring_fd - the ring's own descriptor, the address for rne_cancel_fd. */
+static inline int rne_ring_fd(const rne_engine *e) { return e->ring.ring_fd; }
 
 /* rne_now_ns - CLOCK_REALTIME in ns (the clock of deadlines). */
 int64_t rne_now_ns(void);

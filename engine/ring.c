@@ -118,6 +118,8 @@ static int setup_ring(rne_engine *e)
 		rc = io_uring_queue_init_params(SQ_ENTRIES, &e->ring, &p);
 		if (rc == 0) {
 			e->features |= tries[i].features;
+			if (p.features & IORING_FEAT_CQE_SKIP)
+				e->features |= RN_ENGINE_CQE_SKIP;
 			return 0;
 		}
 		if (rc != -EINVAL)
@@ -155,6 +157,21 @@ static void probe_realtime(rne_engine *e)
 		e->features |= RN_ENGINE_TIMEOUT_REALTIME;
 }
 
+/*
+ * Cancel by descriptor (5.19): ask for the cancel of nothing on a descriptor
+ * with no operations; an old kernel rejects the flags with -EINVAL.
+ */
+static void probe_cancel_fd(rne_engine *e)
+{
+	rne_op op = { NULL, 0, 0, false };
+	struct io_uring_sqe *sqe = rne_sqe(e);
+
+	io_uring_prep_cancel_fd(sqe, e->ring.ring_fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data(sqe, &op);
+	if (rne_wait(e, &op) == -ENOENT)
+		e->features |= RN_ENGINE_CANCEL_FD;
+}
+
 rne_engine *rne_get(void)
 {
 	rne_engine *e = tls_engine;
@@ -177,6 +194,7 @@ rne_engine *rne_get(void)
 		e->features |= RN_ENGINE_REGISTERED_RING;
 	probe_ops(e);
 	probe_realtime(e);
+	probe_cancel_fd(e);
 
 	pthread_once(&exit_key_once, make_exit_key);
 	pthread_setspecific(exit_key, e);

@@ -44,6 +44,36 @@ void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline
 	io_uring_sqe_set_data64(t, RNE_UD_IGNORE);
 }
 
+/* Queue the cancel of every operation on @fd; the next submit carries it. */
+static void queue_cancel_fd(rne_engine *e, int fd)
+{
+	struct io_uring_sqe *sqe = rne_sqe(e);
+
+	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+	io_uring_sqe_set_data64(sqe, RNE_UD_IGNORE);
+	if (e->features & RN_ENGINE_CQE_SKIP)
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd)
+{
+	struct io_uring_sqe *sqe;
+
+	if (owner_ring_fd == self->ring.ring_fd) {
+		queue_cancel_fd(self, fd);
+	} else {
+		if (!(self->features & RN_ENGINE_MSG_RING))
+			return -EOPNOTSUPP;
+		sqe = rne_sqe(self);
+		io_uring_prep_msg_ring(sqe, owner_ring_fd, (unsigned)fd, RNE_UD_CANCEL_FD, 0);
+		io_uring_sqe_set_data64(sqe, RNE_UD_IGNORE);
+		if (self->features & RN_ENGINE_CQE_SKIP)
+			sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	}
+	io_uring_submit(&self->ring);
+	return 0;
+}
+
 /* Deliver every completion that is ready. */
 static void reap(rne_engine *e)
 {
@@ -54,6 +84,10 @@ static void reap(rne_engine *e)
 		rne_op *op = io_uring_cqe_get_data(cqe);
 
 		n++;
+		if (cqe->user_data == RNE_UD_CANCEL_FD) {
+			queue_cancel_fd(e, cqe->res); /* another thread asked */
+			continue;
+		}
 		if (!op)
 			continue; /* a linked timeout's own completion */
 		if (op->complete) {

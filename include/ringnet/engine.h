@@ -28,7 +28,9 @@ enum {
 	RN_ENGINE_REGISTERED_RING = 1u << 3, /* the ring fd is registered */
 	RN_ENGINE_TIMEOUT_REALTIME = 1u << 4, /* absolute deadlines on CLOCK_REALTIME */
 	RN_ENGINE_MSG_RING = 1u << 5,	     /* IORING_OP_MSG_RING */
-	RN_ENGINE_SOCKET_OP = 1u << 6	     /* IORING_OP_SOCKET */
+	RN_ENGINE_SOCKET_OP = 1u << 6,	     /* IORING_OP_SOCKET */
+	RN_ENGINE_CANCEL_FD = 1u << 7,	     /* IORING_ASYNC_CANCEL_FD: Close and SetDeadline reach blocked calls */
+	RN_ENGINE_CQE_SKIP = 1u << 8	     /* IOSQE_CQE_SKIP_SUCCESS */
 };
 
 /**

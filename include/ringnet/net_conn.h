@@ -74,8 +74,8 @@ rn_conn *rn_listener_accept(rn_listener *l);
 rn_addr rn_listener_addr(const rn_listener *l);
 
 /**
- * rn_listener_set_deadline - SetDeadline for Accept calls that start later
- * (0 clears it).  Returns 0, or RN_ECLOSED after Close.
+ * rn_listener_set_deadline - SetDeadline for Accept, including an Accept
+ * already blocked (0 clears it).  Returns 0, or RN_ECLOSED after Close.
  */
 int rn_listener_set_deadline(rn_listener *l, rn_time t);
 
@@ -136,10 +136,9 @@ rn_addr rn_conn_remote_addr(const rn_conn *c);
 
 /**
  * rn_conn_set_deadline - SetDeadline: the read and write deadlines, as an
- * absolute time (0 = none).  A deadline applies to calls that start after it
- * is set; a call already blocked on another thread keeps the deadline it
- * started with (moving it under a blocked call arrives with MSG_RING
- * cancellation).  Returns 0, or RN_ECLOSED.
+ * absolute time (0 = none).  It applies to later calls and to calls already
+ * blocked on any thread: they re-arm with the new deadline, or fail with
+ * RN_ETIMEOUT at once if it has passed.  Returns 0, or RN_ECLOSED.
  */
 int rn_conn_set_deadline(rn_conn *c, rn_time t);
 /** rn_conn_set_read_deadline - SetReadDeadline. */
