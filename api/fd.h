@@ -4,10 +4,10 @@
  * deadlines and the close protocol shared by conns and listeners.  Internal.
  *
  * Close from any thread: the first Close marks the fd closed; if no call is
- * in flight it closes the descriptor at once, otherwise it shuts the socket
- * down so that the blocked calls complete, and the last of them closes the
- * descriptor on its way out.  So the descriptor number is never reused while
- * an operation on it can still complete.
+ * in flight it closes the descriptor at once, otherwise it has the rings
+ * with operations on the fd cancel them (api/fd.c) and the last call out
+ * closes the descriptor.  So the descriptor number is never reused while an
+ * operation on it can still complete.
  */
 #ifndef RINGNET_API_FD_H
 #define RINGNET_API_FD_H
