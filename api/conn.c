@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -205,4 +206,43 @@ int rn_conn_set_read_deadline(rn_conn *c, rn_time t)
 int rn_conn_set_write_deadline(rn_conn *c, rn_time t)
 {
 	return set_deadline(c, t, false, true);
+}
+
+int rni_control(rn_control_fn fn, void *arg, const char *network, int family, const rn_addr *addr,
+		int fd)
+{
+	char net[24], text[RN_UNIX_NAME_MAX + RN_ADDR_STRLEN];
+	size_t n = strlen(network);
+	int rc;
+
+	if (!fn)
+		return 0;
+	/* Go's ctrlNetwork: "tcp" becomes "tcp4" or "tcp6" by the socket's family. */
+	if (!strncmp(network, "unix", 4) || network[n - 1] == '4' || network[n - 1] == '6' ||
+	    n + 2 > sizeof(net))
+		snprintf(net, sizeof(net), "%s", network);
+	else
+		snprintf(net, sizeof(net), "%s%c", network, family == AF_INET ? '4' : '6');
+	rn_addr_string(addr, text, sizeof(text));
+	rc = fn(net, text, fd, arg);
+	if (rc >= 0)
+		return 0;
+	if (rc <= RN_EBASE)
+		return rni_err_sentinel(rc);
+	return rni_err_errno(-rc, NULL);
+}
+
+static void kick_on_cancel(void *arg)
+{
+	rni_fd_kick(arg);
+}
+
+int rni_connect(rn_conn *c, rne_engine *e, const struct sockaddr *sa, socklen_t len,
+		const rni_dial *o)
+{
+	rn_ctx_watch *w = o->ctx ? rn_ctx_watch_add(o->ctx, kick_on_cancel, &c->fd) : NULL;
+	int res = rni_fd_connect(&c->fd, e, sa, len, o->deadline, o->ctx);
+
+	rn_ctx_watch_remove(w);
+	return res;
 }

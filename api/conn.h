@@ -11,6 +11,9 @@ struct rn_conn {
 
 struct rn_listener {
 	rni_fd fd;
+	rn_duration keep_alive;	/* ListenConfig's, for accepted TCP conns */
+	rn_keepalive_config keep_alive_config;
+	bool unlink;		/* Unix: remove the socket file on Close */
 };
 
 /* rni_conn_new - a conn owning descriptor @fd; NULL (fd closed) when out of memory. */
@@ -40,10 +43,51 @@ int rni_socket(int family, int sotype, int proto, bool ipv6only);
  */
 int rni_favorite_family(const char *network, rn_ip ip, bool listen, bool *v6only);
 
+/*
+ * What a dial carries down to the protocol's half: the Dialer (never NULL),
+ * the context (may be NULL) and the effective deadline (0 = none).
+ */
+typedef struct rni_dial {
+	const rn_dialer *d;
+	rn_ctx *ctx;
+	int64_t deadline;
+} rni_dial;
+
 /* The per-protocol halves of Dial, Listen and ListenPacket (api/dial.c is the front). */
-rn_conn *rni_dial_tcp(const char *network, const rn_tcpaddr *ra, int64_t deadline);
-rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la);
-rn_conn *rni_dial_udp(const char *network, const rn_udpaddr *ra, int64_t deadline);
-rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la);
+rn_conn *rni_dial_tcp(const char *network, const rn_tcpaddr *ra, const rni_dial *o);
+rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la, const rn_listen_config *lc);
+rn_conn *rni_dial_udp(const char *network, const rn_udpaddr *ra, const rni_dial *o);
+rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la, const rn_listen_config *lc);
+
+/*
+ * rni_control - run a Control function, if any, on a new socket: network
+ * made specific for @family, @addr as text.  Returns 0 or the recorded
+ * error's code.
+ */
+int rni_control(rn_control_fn fn, void *arg, const char *network, int family, const rn_addr *addr,
+		int fd);
+
+/*
+ * rni_dial_socket - the socket of a dial: family chosen as Go does (a local
+ * IPv6 address makes it IPv6), the Dialer's Control run, its local address
+ * bound.  Returns the descriptor, or the code of an error recorded as an
+ * OpError "dial"; *family is the socket's family.
+ */
+int rni_dial_socket(const char *network, int sotype, rn_ip rip, const rn_addr *raddr,
+		    const rni_dial *o, int *family);
+
+/*
+ * rni_connect - connect @c to @sa under the dial's deadline and context:
+ * a cancelled context gives RN_EOPCANCELED, its passed deadline RN_ETIMEOUT.
+ * Returns the raw result (nothing recorded).
+ */
+int rni_connect(rn_conn *c, rne_engine *e, const struct sockaddr *sa, socklen_t len,
+		const rni_dial *o);
+
+/* Unix (api/unixsock.c): @la may be NULL for an unnamed local end. */
+rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unixaddr *ra,
+		       int64_t deadline);
+rn_listener *rni_listen_unix(const char *network, const rn_unixaddr *la);
+rn_conn *rni_listen_unixgram(const char *network, const rn_unixaddr *la);
 
 #endif /* RINGNET_API_CONN_H */

@@ -10,7 +10,7 @@
 #include "api/conn.h"
 #include "api/errors.h"
 
-enum proto { P_TCP, P_UDP, P_OTHER };
+enum proto { P_TCP, P_UDP, P_UNIX, P_OTHER };
 
 static enum proto proto_of(const char *afnet)
 {
@@ -18,6 +18,8 @@ static enum proto proto_of(const char *afnet)
 		return P_TCP;
 	if (!strncmp(afnet, "udp", 3))
 		return P_UDP;
+	if (!strncmp(afnet, "unix", 4))
+		return P_UNIX;
 	return P_OTHER;
 }
 
@@ -37,36 +39,107 @@ static int check(const char *op, const char *network, const char *address, enum 
 	*p = proto_of(nw.afnet);
 	if (*p == P_OTHER)
 		return rni_err_text(-EPROTONOSUPPORT,
-				    "ringnet: only tcp and udp networks are implemented so far");
+				    "ringnet: the ip networks are not implemented yet");
 	return 0;
+}
+
+/* The earliest of the Dialer's timeout and deadline and the context's deadline. */
+static int64_t dial_deadline(const rn_dialer *d, rn_ctx *ctx)
+{
+	int64_t dl = d->timeout > 0 ? rn_time_add(rn_now(), d->timeout) : 0;
+	int64_t cd = rn_ctx_deadline(ctx);
+
+	if (d->deadline && (!dl || d->deadline < dl))
+		dl = d->deadline;
+	if (cd && (!dl || cd < dl))
+		dl = cd;
+	return dl;
+}
+
+/* Go's resolveAddrList hint check: a local address must match the network. */
+static int check_local(const rn_addr *la, enum proto p)
+{
+	char text[RN_UNIX_NAME_MAX + RN_ADDR_STRLEN];
+
+	if (la->kind == RN_ADDR_NONE || (p == P_TCP && la->kind == RN_ADDR_TCP) ||
+	    (p == P_UDP && la->kind == RN_ADDR_UDP) || (p == P_UNIX && la->kind == RN_ADDR_UNIX))
+		return 0;
+	rn_addr_string(la, text, sizeof(text));
+	return rni_err_addr("mismatched local address type", text);
+}
+
+rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *network,
+				const char *address)
+{
+	static const rn_dialer zero;
+	enum proto p = P_OTHER;
+	rni_dial o;
+	rn_addr ra = { .kind = RN_ADDR_NONE };
+	int rc;
+
+	o.d = d ? d : &zero;
+	o.ctx = ctx;
+	o.deadline = dial_deadline(o.d, ctx);
+	rc = check("dial", network, address, &p);
+	if (rc == 0)
+		rc = check_local(&o.d->local_addr, p);
+	if (rc == 0) {
+		switch (p) {
+		case P_TCP:
+			ra.kind = RN_ADDR_TCP;
+			rc = rn_resolve_tcp_addr(network, address, &ra.u.tcp);
+			break;
+		case P_UDP:
+			ra.kind = RN_ADDR_UDP;
+			rc = rn_resolve_udp_addr(network, address, &ra.u.udp);
+			break;
+		default:
+			ra.kind = RN_ADDR_UNIX;
+			rc = rn_resolve_unix_addr(network, address, &ra.u.un);
+			break;
+		}
+	}
+	if (rc < 0) {
+		rni_err_op("dial", network ? network : "", NULL, NULL);
+		return NULL;
+	}
+	rc = rn_ctx_err(ctx);
+	if (rc) {
+		/* Go checks the context before each attempt (mapErr). */
+		rni_err_sentinel(rc == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT);
+		rni_err_op("dial", network, o.d->local_addr.kind == RN_ADDR_NONE ? NULL : &o.d->local_addr,
+			   &ra);
+		return NULL;
+	}
+	switch (p) {
+	case P_TCP:
+		return rni_dial_tcp(network, &ra.u.tcp, &o);
+	case P_UDP:
+		return rni_dial_udp(network, &ra.u.udp, &o);
+	default:
+		return rni_dial_unix(network,
+				     o.d->local_addr.kind == RN_ADDR_UNIX ? &o.d->local_addr.u.un : NULL,
+				     &ra.u.un, o.deadline);
+	}
+}
+
+rn_conn *rn_dialer_dial(const rn_dialer *d, const char *network, const char *address)
+{
+	return rn_dialer_dial_context(d, NULL, network, address);
 }
 
 rn_conn *rn_dial_timeout(const char *network, const char *address, rn_duration timeout)
 {
-	int64_t deadline = timeout > 0 ? rn_time_add(rn_now(), timeout) : 0;
-	enum proto p = P_OTHER;
-	int rc = check("dial", network, address, &p);
+	rn_dialer d;
 
-	if (rc == 0 && p == P_TCP) {
-		rn_tcpaddr ra;
-
-		rc = rn_resolve_tcp_addr(network, address, &ra);
-		if (rc == 0)
-			return rni_dial_tcp(network, &ra, deadline);
-	} else if (rc == 0) {
-		rn_udpaddr ra;
-
-		rc = rn_resolve_udp_addr(network, address, &ra);
-		if (rc == 0)
-			return rni_dial_udp(network, &ra, deadline);
-	}
-	rni_err_op("dial", network ? network : "", NULL, NULL);
-	return NULL;
+	memset(&d, 0, sizeof(d));
+	d.timeout = timeout;
+	return rn_dialer_dial_context(&d, NULL, network, address);
 }
 
 rn_conn *rn_dial(const char *network, const char *address)
 {
-	return rn_dial_timeout(network, address, 0);
+	return rn_dialer_dial_context(NULL, NULL, network, address);
 }
 
 /*
@@ -75,41 +148,82 @@ rn_conn *rn_dial(const char *network, const char *address)
  * address type".
  */
 static int resolve_listen(const char *network, const char *address, enum proto want,
-			  rn_tcpaddr *ta, rn_udpaddr *ua)
+			  rn_addr *la)
 {
 	enum proto p = P_OTHER;
-	rn_addr got;
 	int rc = check("listen", network, address, &p);
 
 	if (rc < 0)
 		return rni_err_op("listen", network ? network : "", NULL, NULL);
-	rc = p == P_TCP ? rn_resolve_tcp_addr(network, address, ta)
-			: rn_resolve_udp_addr(network, address, ua);
+	switch (p) {
+	case P_TCP:
+		la->kind = RN_ADDR_TCP;
+		rc = rn_resolve_tcp_addr(network, address, &la->u.tcp);
+		break;
+	case P_UDP:
+		la->kind = RN_ADDR_UDP;
+		rc = rn_resolve_udp_addr(network, address, &la->u.udp);
+		break;
+	default:
+		la->kind = RN_ADDR_UNIX;
+		rc = rn_resolve_unix_addr(network, address, &la->u.un);
+		break;
+	}
 	if (rc < 0)
 		return rni_err_op("listen", network, NULL, NULL);
-	if (p == want)
-		return 0;
-	got = p == P_TCP ? rn_addr_from_tcp(ta) : rn_addr_from_udp(ua);
-	rni_err_addr("unexpected address type", address);
-	return rni_err_op("listen", network, NULL, &got);
+	/*
+	 * Go: Listen takes TCP and Unix addresses, ListenPacket UDP and Unix
+	 * ones (a Unix network of the wrong kind fails later, in the kernel).
+	 */
+	if (want == P_TCP ? p == P_UDP : p == P_TCP) {
+		rni_err_addr("unexpected address type", address);
+		return rni_err_op("listen", network, NULL, la);
+	}
+	return 0;
+}
+
+rn_listener *rn_listen_config_listen(const rn_listen_config *lc, rn_ctx *ctx,
+				     const char *network, const char *address)
+{
+	static const rn_listen_config zero;
+	rn_addr la;
+
+	if (resolve_listen(network, address, P_TCP, &la) < 0)
+		return NULL;
+	if (rn_ctx_err(ctx)) {
+		rni_err_sentinel(rn_ctx_err(ctx) == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT);
+		rni_err_op("listen", network, NULL, &la);
+		return NULL;
+	}
+	if (la.kind == RN_ADDR_UNIX)
+		return rni_listen_unix(network, &la.u.un);
+	return rni_listen_tcp(network, &la.u.tcp, lc ? lc : &zero);
+}
+
+rn_conn *rn_listen_config_listen_packet(const rn_listen_config *lc, rn_ctx *ctx,
+					const char *network, const char *address)
+{
+	static const rn_listen_config zero;
+	rn_addr la;
+
+	if (resolve_listen(network, address, P_UDP, &la) < 0)
+		return NULL;
+	if (rn_ctx_err(ctx)) {
+		rni_err_sentinel(rn_ctx_err(ctx) == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT);
+		rni_err_op("listen", network, NULL, &la);
+		return NULL;
+	}
+	if (la.kind == RN_ADDR_UNIX)
+		return rni_listen_unixgram(network, &la.u.un);
+	return rni_listen_udp(network, &la.u.udp, lc ? lc : &zero);
 }
 
 rn_listener *rn_listen(const char *network, const char *address)
 {
-	rn_tcpaddr ta;
-	rn_udpaddr ua;
-
-	if (resolve_listen(network, address, P_TCP, &ta, &ua) < 0)
-		return NULL;
-	return rni_listen_tcp(network, &ta);
+	return rn_listen_config_listen(NULL, NULL, network, address);
 }
 
 rn_conn *rn_listen_packet(const char *network, const char *address)
 {
-	rn_tcpaddr ta;
-	rn_udpaddr ua;
-
-	if (resolve_listen(network, address, P_UDP, &ta, &ua) < 0)
-		return NULL;
-	return rni_listen_udp(network, &ua);
+	return rn_listen_config_listen_packet(NULL, NULL, network, address);
 }

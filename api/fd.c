@@ -76,6 +76,13 @@ void rni_fd_leave(rni_fd *f)
  * Ask every ring with an operation on @f to cancel it.  Returns false if a
  * ring could not be asked (no engine here, or no MSG_RING in the kernel).
  */
+static bool kick(rni_fd *f);
+
+void rni_fd_kick(rni_fd *f)
+{
+	kick(f);
+}
+
 static bool kick(rni_fd *f)
 {
 	int rings[16];
@@ -200,7 +207,8 @@ static void prep(struct io_uring_sqe *sqe, int fd, const struct io *io)
  * Submit @io and wait, re-arming under the deadline at *@dl as it stands
  * each time (or @fixed when @dl is NULL).
  */
-static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int64_t fixed)
+static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int64_t fixed,
+	       const rn_ctx *ctx)
 {
 	rni_waiter w = { rne_ring_fd(e), NULL };
 	int res;
@@ -219,6 +227,11 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 		}
 		if (deadline && rne_now_ns() >= deadline) {
 			res = RN_ETIMEOUT;
+			break;
+		}
+		if (ctx && rn_ctx_err(ctx)) {
+			/* Go's mapErr: a cancel is "operation was canceled", a deadline a timeout. */
+			res = rn_ctx_err(ctx) == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT;
 			break;
 		}
 		sqe = rne_sqe(e);
@@ -247,41 +260,41 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags)
 {
 	struct io io = { .opcode = IORING_OP_RECV, .buf = buf, .len = n, .flags = flags };
-	return run(f, e, &io, &f->rdeadline, 0);
+	return run(f, e, &io, &f->rdeadline, 0, NULL);
 }
 
 int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags)
 {
 	struct io io = { .opcode = IORING_OP_SEND, .buf = (void *)(uintptr_t)buf, .len = n,
 			 .flags = flags };
-	return run(f, e, &io, &f->wdeadline, 0);
+	return run(f, e, &io, &f->wdeadline, 0, NULL);
 }
 
 int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags)
 {
 	struct io io = { .opcode = IORING_OP_RECVMSG, .msg = msg, .flags = flags };
-	return run(f, e, &io, &f->rdeadline, 0);
+	return run(f, e, &io, &f->rdeadline, 0, NULL);
 }
 
 int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags)
 {
 	struct io io = { .opcode = IORING_OP_SENDMSG, .msg = (struct msghdr *)(uintptr_t)msg,
 			 .flags = flags };
-	return run(f, e, &io, &f->wdeadline, 0);
+	return run(f, e, &io, &f->wdeadline, 0, NULL);
 }
 
 int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len)
 {
 	struct io io = { .opcode = IORING_OP_ACCEPT, .sa = sa, .salen = len };
-	return run(f, e, &io, &f->rdeadline, 0);
+	return run(f, e, &io, &f->rdeadline, 0, NULL);
 }
 
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
-		   int64_t deadline)
+		   int64_t deadline, const rn_ctx *ctx)
 {
 	struct io io = { .opcode = IORING_OP_CONNECT, .sa = (struct sockaddr *)(uintptr_t)sa,
 			 .sal = len };
-	int res = run(f, e, &io, NULL, deadline);
+	int res = run(f, e, &io, NULL, deadline, ctx);
 
 	if (io.opcode == IORING_OP_POLL_ADD && res >= 0) {
 		/* Resumed as a poll: the connect's outcome is the socket error. */

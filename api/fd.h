@@ -77,7 +77,8 @@ void rni_fd_set_deadline(rni_fd *f, bool rd, bool wr, int64_t t);
 /*
  * One operation on this thread's engine, waited for, under the fd's read
  * deadline (recv, recvmsg, accept) or write deadline (send, sendmsg), or
- * the given one (connect).  Each returns the CQE result: a deadline already
+ * the given one (connect, which also stops when @ctx is done: RN_EOPCANCELED
+ * for a cancel, RN_ETIMEOUT for its deadline).  Each returns the CQE result: a deadline already
  * past gives RN_ETIMEOUT without submitting, a fired one RN_ETIMEOUT, and any
  * result after Close RN_ECLOSED; a deadline moved meanwhile is re-armed.
  * Nothing is recorded in rn_last_error.
@@ -86,7 +87,10 @@ int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags);
 int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags);
 int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len);
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
-		   int64_t deadline);
+		   int64_t deadline, const rn_ctx *ctx);
+
+/* rni_fd_kick - have every ring with an operation on @f cancel it (they re-check and retry). */
+void rni_fd_kick(rni_fd *f);
 int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags);
 int rni_fd_sendmsg(rni_fd *f, rne_engine *e, const struct msghdr *msg, int flags);
 

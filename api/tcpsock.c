@@ -41,50 +41,130 @@ static void set_int(int fd, int level, int opt, int v)
 	setsockopt(fd, level, opt, &v, sizeof(v));
 }
 
-/* What Go does to every new TCP conn: no Nagle, 15 s keep-alives. */
-static void tune_conn(int fd)
+static int keepalive_secs(rn_duration d)
 {
-	set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-	set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-	set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, DEFAULT_KEEPALIVE_SECS);
-	set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, DEFAULT_KEEPALIVE_SECS);
+	long long secs = (d + RN_SECOND - 1) / RN_SECOND; /* Go rounds up */
+
+	if (secs < 1)
+		secs = 1;
+	return secs > 32767 ? 32767 : (int)secs; /* the kernel's MAX_TCP_KEEPIDLE */
 }
 
-rn_conn *rni_dial_tcp(const char *network, const rn_tcpaddr *ra, int64_t deadline)
+/* Go's SetKeepAliveConfig on a descriptor: 0 = default, < 0 = leave as is. */
+static int keepalive_config(int fd, const rn_keepalive_config *cfg)
+{
+	int on = cfg->enable;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0)
+		return -errno;
+	if (cfg->idle >= 0)
+		set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE,
+			keepalive_secs(cfg->idle ? cfg->idle : DEFAULT_KEEPALIVE_SECS * RN_SECOND));
+	if (cfg->interval >= 0)
+		set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL,
+			keepalive_secs(cfg->interval ? cfg->interval : DEFAULT_KEEPALIVE_SECS * RN_SECOND));
+	if (cfg->count >= 0)
+		set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, cfg->count ? cfg->count : 9);
+	return 0;
+}
+
+/*
+ * What Go does to every new TCP conn: no Nagle, and keep-alives as the
+ * Dialer or ListenConfig says (the config when enabled, else the period,
+ * 0 meaning 15 s, negative meaning off).
+ */
+static void tune_conn(int fd, rn_duration keep_alive, const rn_keepalive_config *cfg)
+{
+	set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	if (cfg->enable) {
+		keepalive_config(fd, cfg);
+	} else if (keep_alive >= 0) {
+		rn_keepalive_config c = { true, keep_alive, 0, 0 };
+		keepalive_config(fd, &c);
+	}
+}
+
+/* Bind a dial's local address, if it has one. */
+static int bind_local(int fd, int family, const rn_addr *la)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int rc;
+
+	if (la->kind == RN_ADDR_NONE)
+		return 0;
+	if (la->kind != RN_ADDR_TCP && la->kind != RN_ADDR_UDP)
+		return rni_err_addr("mismatched local address type", NULL);
+	rc = la->kind == RN_ADDR_TCP ? rn_tcpaddr_to_sockaddr(&la->u.tcp, family, &ss, &len)
+				     : rn_udpaddr_to_sockaddr(&la->u.udp, family, &ss, &len);
+	if (rc < 0)
+		return rc;
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return rni_err_errno(errno, "bind");
+	return 0;
+}
+
+int rni_dial_socket(const char *network, int sotype, rn_ip rip, const rn_addr *raddr,
+		    const rni_dial *o, int *family)
+{
+	const rn_addr *la = &o->d->local_addr;
+	const rn_addr *src = la->kind == RN_ADDR_NONE ? NULL : la;
+	bool v6only;
+	int fd, rc;
+
+	*family = rni_favorite_family(network, rip, false, &v6only);
+	if (la->kind == RN_ADDR_TCP || la->kind == RN_ADDR_UDP) {
+		/* Go: a local IPv6 address makes the socket IPv6. */
+		rn_ip lip = la->kind == RN_ADDR_TCP ? la->u.tcp.ip : la->u.udp.ip;
+		if (*family == AF_INET && lip.len == 16 && !rn_ip_to4(lip).len)
+			*family = AF_INET6;
+	}
+	fd = rni_socket(*family, sotype, 0, v6only);
+	if (fd < 0)
+		return rni_err_op("dial", network, src, raddr);
+	rc = rni_control(o->d->control, o->d->control_arg, network, *family, raddr, fd);
+	if (rc == 0)
+		rc = bind_local(fd, *family, la);
+	if (rc < 0) {
+		close(fd);
+		return rni_err_op("dial", network, src, raddr);
+	}
+	return fd;
+}
+
+rn_conn *rni_dial_tcp(const char *network, const rn_tcpaddr *ra, const rni_dial *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	rn_addr raddr = rn_addr_from_tcp(ra);
+	const rn_addr *src = o->d->local_addr.kind == RN_ADDR_NONE ? NULL : &o->d->local_addr;
 	rne_engine *e;
 	rn_conn *c;
-	bool v6only;
 	int family, fd, rc;
 
 	e = rni_engine("dial", network, &raddr);
 	if (!e)
 		return NULL;
-	family = rni_favorite_family(network, ra->ip, false, &v6only);
+	fd = rni_dial_socket(network, SOCK_STREAM, ra->ip, &raddr, o, &family);
+	if (fd < 0)
+		return NULL;
 	rc = rn_tcpaddr_to_sockaddr(ra, family, &ss, &len);
 	if (rc < 0) {
-		rni_err_op("dial", network, NULL, &raddr);
-		return NULL;
-	}
-	fd = rni_socket(family, SOCK_STREAM, 0, v6only);
-	if (fd < 0) {
-		rni_err_op("dial", network, NULL, &raddr);
+		close(fd);
+		rni_err_op("dial", network, src, &raddr);
 		return NULL;
 	}
 	c = rni_conn_new(fd, family, SOCK_STREAM, network);
 	if (!c)
 		return NULL;
 	c->fd.raddr = raddr;
-	rc = rni_fd_connect(&c->fd, e, (struct sockaddr *)&ss, len, deadline);
+	rc = rni_connect(c, e, (struct sockaddr *)&ss, len, o);
 	if (rc < 0) {
-		rni_fd_wrap(&c->fd, rc, "dial", "connect", NULL, &raddr);
+		rni_fd_wrap(&c->fd, rc, "dial", "connect", src, &raddr);
 		rn_conn_free(c);
 		return NULL;
 	}
-	tune_conn(fd);
+	tune_conn(fd, o->d->keep_alive, &o->d->keep_alive_config);
 	rni_sock_addrs(&c->fd, true);
 	return c;
 }
@@ -110,7 +190,7 @@ static int listen_backlog(void)
 	return v > 65535 ? 65535 : (int)v;
 }
 
-rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la_in)
+rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la_in, const rn_listen_config *lc)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -133,6 +213,13 @@ rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la_in)
 		return NULL;
 	}
 	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (lc->reuse_port)
+		set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (rni_control(lc->control, lc->control_arg, network, family, &laddr, fd) < 0) {
+		close(fd);
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, listen_backlog()) < 0) {
 		const char *call = errno == EADDRINUSE || errno == EADDRNOTAVAIL || errno == EACCES
 					   ? "bind" : "listen";
@@ -151,6 +238,9 @@ rn_listener *rni_listen_tcp(const char *network, const rn_tcpaddr *la_in)
 		return NULL;
 	}
 	rni_fd_init(&l->fd, fd, family, SOCK_STREAM, network);
+	l->keep_alive = lc->keep_alive;
+	l->keep_alive_config = lc->keep_alive_config;
+	l->unlink = false;
 	rni_sock_addrs(&l->fd, false);
 	return l;
 }
@@ -189,7 +279,7 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		rni_fd_wrap(&l->fd, rc, "accept", "accept4", NULL, &l->fd.laddr);
 		return NULL;
 	}
-	tune_conn(rc);
+	tune_conn(rc, l->keep_alive, &l->keep_alive_config);
 	c = rni_conn_new(rc, l->fd.family, SOCK_STREAM, l->fd.net);
 	if (!c) {
 		rni_err_op("accept", l->fd.net, NULL, &l->fd.laddr);
@@ -304,18 +394,28 @@ int rn_tcpconn_set_keepalive(rn_conn *c, bool keepalive)
 
 int rn_tcpconn_set_keepalive_period(rn_conn *c, rn_duration d)
 {
-	/* Go rounds up to whole seconds. */
-	long long secs = (d + RN_SECOND - 1) / RN_SECOND;
-	int rc;
+	int secs = keepalive_secs(d);
+	int rc = set_opt(c, IPPROTO_TCP, TCP_KEEPINTVL, secs);
 
-	if (secs < 1)
-		secs = 1;
-	if (secs > 32767)
-		secs = 32767; /* the kernel's MAX_TCP_KEEPIDLE */
-	rc = set_opt(c, IPPROTO_TCP, TCP_KEEPINTVL, (int)secs);
 	if (rc == 0)
-		rc = set_opt(c, IPPROTO_TCP, TCP_KEEPIDLE, (int)secs);
+		rc = set_opt(c, IPPROTO_TCP, TCP_KEEPIDLE, secs);
 	return rc;
+}
+
+static int do_keepalive_config(int fd, const void *arg)
+{
+	int rc = keepalive_config(fd, arg);
+
+	if (rc < 0)
+		errno = -rc;
+	return rc < 0 ? -1 : 0;
+}
+
+int rn_tcpconn_set_keepalive_config(rn_conn *c, const rn_keepalive_config *cfg)
+{
+	if (!cfg)
+		return rni_err_einval("rn_tcpconn_set_keepalive_config: NULL config");
+	return tcp_call(c, "set", "setsockopt", do_keepalive_config, cfg);
 }
 
 struct linger_arg {

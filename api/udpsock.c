@@ -17,39 +17,29 @@ static bool is_udp(const rn_conn *c)
 	return c->fd.sotype == SOCK_DGRAM && c->fd.family != AF_UNIX;
 }
 
-static rn_conn *udp_socket(const char *op, const char *network, const rn_udpaddr *a, bool listen,
-			   struct sockaddr_storage *ss, socklen_t *len)
-{
-	rn_addr addr = rn_addr_from_udp(a);
-	bool v6only;
-	int family = rni_favorite_family(network, a->ip, listen, &v6only);
-	int fd;
-
-	if (rn_udpaddr_to_sockaddr(a, family, ss, len) < 0) {
-		rni_err_op(op, network, NULL, &addr);
-		return NULL;
-	}
-	fd = rni_socket(family, SOCK_DGRAM, 0, v6only);
-	if (fd < 0) {
-		rni_err_op(op, network, NULL, &addr);
-		return NULL;
-	}
-	return rni_conn_new(fd, family, SOCK_DGRAM, network);
-}
-
-rn_conn *rni_dial_udp(const char *network, const rn_udpaddr *ra, int64_t deadline)
+rn_conn *rni_dial_udp(const char *network, const rn_udpaddr *ra, const rni_dial *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	rn_addr raddr = rn_addr_from_udp(ra);
-	rn_conn *c = udp_socket("dial", network, ra, false, &ss, &len);
+	const rn_addr *src = o->d->local_addr.kind == RN_ADDR_NONE ? NULL : &o->d->local_addr;
+	rn_conn *c;
+	int family, fd = rni_dial_socket(network, SOCK_DGRAM, ra->ip, &raddr, o, &family);
 
-	(void)deadline; /* a UDP connect does not wait */
+	if (fd < 0)
+		return NULL;
+	if (rn_udpaddr_to_sockaddr(ra, family, &ss, &len) < 0) {
+		close(fd);
+		rni_err_op("dial", network, src, &raddr);
+		return NULL;
+	}
+	c = rni_conn_new(fd, family, SOCK_DGRAM, network);
 	if (!c)
 		return NULL;
-	if (connect(c->fd.fd, (struct sockaddr *)&ss, len) < 0) {
+	/* A UDP connect does not wait: the plain system call will do. */
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		rni_err_errno(errno, "connect");
-		rni_err_op("dial", network, NULL, &raddr);
+		rni_err_op("dial", network, src, &raddr);
 		rn_conn_free(c);
 		return NULL;
 	}
@@ -57,23 +47,46 @@ rn_conn *rni_dial_udp(const char *network, const rn_udpaddr *ra, int64_t deadlin
 	return c;
 }
 
-rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la)
+rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la, const rn_listen_config *lc)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	rn_addr laddr = rn_addr_from_udp(la);
-	rn_conn *c = udp_socket("listen", network, la, true, &ss, &len);
+	bool v6only;
+	int family = rni_favorite_family(network, la->ip, true, &v6only);
+	int fd, one = 1;
+	rn_conn *c;
 
-	if (!c)
-		return NULL;
-	if (bind(c->fd.fd, (struct sockaddr *)&ss, len) < 0) {
-		rni_err_errno(errno, "bind");
+	if (rn_udpaddr_to_sockaddr(la, family, &ss, &len) < 0) {
 		rni_err_op("listen", network, NULL, &laddr);
-		rn_conn_free(c);
+		return NULL;
+	}
+	fd = rni_socket(family, SOCK_DGRAM, 0, v6only);
+	if (fd < 0) {
+		rni_err_op("listen", network, NULL, &laddr);
+		return NULL;
+	}
+	if (lc->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		rni_err_errno(errno, "setsockopt");
+		goto fail;
+	}
+	if (rni_control(lc->control, lc->control_arg, network, family, &laddr, fd) < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		rni_err_errno(errno, "bind");
+		goto fail;
+	}
+	c = rni_conn_new(fd, family, SOCK_DGRAM, network);
+	if (!c) {
+		rni_err_op("listen", network, NULL, &laddr);
 		return NULL;
 	}
 	rni_sock_addrs(&c->fd, false);
 	return c;
+fail:
+	close(fd);
+	rni_err_op("listen", network, NULL, &laddr);
+	return NULL;
 }
 
 ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *from)

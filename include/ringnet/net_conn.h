@@ -32,6 +32,68 @@ extern "C" {
 typedef struct rn_conn rn_conn;
 typedef struct rn_listener rn_listener;
 
+/* ---- Dialer and ListenConfig ---------------------------------------------- */
+
+/* net.KeepAliveConfig: zero fields take Go's defaults (15 s, 15 s, 9); negative ones leave the socket's value. */
+typedef struct rn_keepalive_config {
+	bool enable;
+	rn_duration idle;
+	rn_duration interval;
+	int count;
+} rn_keepalive_config;
+
+/*
+ * Control: called with the raw descriptor after the socket is created and
+ * before it is bound or connected, with the network made specific ("tcp4",
+ * "udp6") and the address as text.  Return 0, or a negative code (-errno or
+ * RN_E*) to fail the dial or listen with it.
+ */
+typedef int (*rn_control_fn)(const char *network, const char *address, int fd, void *arg);
+
+/* net.Dialer.  The zero value dials as rn_dial does. */
+typedef struct rn_dialer {
+	rn_duration timeout;	/* 0 = none */
+	rn_time deadline;	/* 0 = none */
+	rn_addr local_addr;	/* RN_ADDR_NONE = chosen by the kernel */
+	rn_duration keep_alive;	/* 0 = 15 s, < 0 = off; ignored when keep_alive_config.enable */
+	rn_keepalive_config keep_alive_config;
+	rn_control_fn control;
+	void *control_arg;
+} rn_dialer;
+
+/**
+ * rn_dialer_dial_context - Dialer.DialContext: as rn_dial, with @d's options
+ * (NULL = the zero Dialer), giving up when @ctx (NULL = Background) is
+ * cancelled ("dial tcp ...: operation was canceled", RN_EOPCANCELED) or its
+ * deadline, @d->timeout or @d->deadline passes, whichever is first
+ * (RN_ETIMEOUT).  Returns a handle for rn_conn_free() or NULL.
+ */
+rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *network,
+				const char *address);
+
+/** rn_dialer_dial - Dialer.Dial: rn_dialer_dial_context with no context. */
+rn_conn *rn_dialer_dial(const rn_dialer *d, const char *network, const char *address);
+
+/* net.ListenConfig.  The zero value listens as rn_listen does. */
+typedef struct rn_listen_config {
+	rn_control_fn control;
+	void *control_arg;
+	rn_duration keep_alive;	/* for accepted TCP conns: 0 = 15 s, < 0 = off */
+	rn_keepalive_config keep_alive_config;
+	bool reuse_port;	/* SO_REUSEPORT before bind (ringnet's addition) */
+} rn_listen_config;
+
+/**
+ * rn_listen_config_listen - ListenConfig.Listen.  @lc NULL = the zero
+ * config; @ctx (NULL = Background) already done fails the call.
+ */
+rn_listener *rn_listen_config_listen(const rn_listen_config *lc, rn_ctx *ctx,
+				     const char *network, const char *address);
+
+/** rn_listen_config_listen_packet - ListenConfig.ListenPacket. */
+rn_conn *rn_listen_config_listen_packet(const rn_listen_config *lc, rn_ctx *ctx,
+					const char *network, const char *address);
+
 /* ---- dialing and listening ------------------------------------------------ */
 
 /**
@@ -186,6 +248,12 @@ int rn_tcpconn_set_nodelay(rn_conn *c, bool nodelay);
 int rn_tcpconn_set_keepalive(rn_conn *c, bool keepalive);
 /** rn_tcpconn_set_keepalive_period - SetKeepAlivePeriod (idle and interval; whole seconds, at least 1). */
 int rn_tcpconn_set_keepalive_period(rn_conn *c, rn_duration d);
+/**
+ * rn_tcpconn_set_keepalive_config - SetKeepAliveConfig: enable or disable
+ * keep-alives and set idle, interval and count (zero: Go's defaults 15 s,
+ * 15 s, 9; negative: unchanged).
+ */
+int rn_tcpconn_set_keepalive_config(rn_conn *c, const rn_keepalive_config *cfg);
 /** rn_tcpconn_set_linger - SetLinger: < 0 the default, 0 reset on close, > 0 seconds. */
 int rn_tcpconn_set_linger(rn_conn *c, int sec);
 /** rn_tcpconn_set_read_buffer - SetReadBuffer (SO_RCVBUF). */
