@@ -65,6 +65,9 @@ static void put_addr(rni_sb *sb, const rn_addr *a)
 	case RN_ADDR_IPNET:
 		rni_put_ipnet(sb, &a->u.ipnet);
 		return;
+	case RN_ADDR_PIPE:
+		rni_sb_puts(sb, "pipe");
+		return;
 	case RN_ADDR_NONE:
 		break;
 	}
@@ -195,6 +198,7 @@ const char *rn_addr_network(const rn_addr *a)
 	case RN_ADDR_IP: return "ip";
 	case RN_ADDR_UNIX: return a->u.un.net;
 	case RN_ADDR_IPNET: return "ip+net";
+	case RN_ADDR_PIPE: return "pipe";
 	case RN_ADDR_NONE: break;
 	}
 	return "";

@@ -4,12 +4,14 @@
  * deadlines and addresses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "api/conn.h"
@@ -25,6 +27,8 @@ rn_conn *rni_conn_new(int fd, int family, int sotype, const char *net)
 		return NULL;
 	}
 	rni_fd_init(&c->fd, fd, family, sotype, net);
+	c->pipe = NULL;
+	c->pipe_end = 0;
 	return c;
 }
 
@@ -60,6 +64,15 @@ static rn_addr sock_addr(int fd, bool peer, int sotype)
 
 	if (rc < 0)
 		return a;
+	if (ss.ss_family == AF_UNIX) {
+		/* Go's addrFunc: the Net follows the socket type (sotypeToNet). */
+		const char *net = sotype == SOCK_DGRAM ? "unixgram"
+				  : sotype == SOCK_SEQPACKET ? "unixpacket" : "unix";
+
+		if (rn_unixaddr_from_sockaddr(&a.u.un, (struct sockaddr *)&ss, len, net) == 0)
+			a.kind = RN_ADDR_UNIX;
+		return a;
+	}
 	if (sotype == SOCK_STREAM && rn_tcpaddr_from_sockaddr(&a.u.tcp, (struct sockaddr *)&ss, len) == 0)
 		a.kind = RN_ADDR_TCP;
 	else if (sotype == SOCK_DGRAM && rn_udpaddr_from_sockaddr(&a.u.udp, (struct sockaddr *)&ss, len) == 0)
@@ -96,6 +109,8 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 
 	if (!c || (!buf && n))
 		return rni_err_einval("rn_conn_read: NULL connection or buffer");
+	if (c->pipe)
+		return rni_pipe_read(c, buf, n);
 	if (n == 0)
 		return 0;
 	res = rni_conn_begin(c, "read", &e);
@@ -123,6 +138,8 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 		return rni_err_einval("rn_conn_write: NULL connection or buffer");
 	if (n > SSIZE_MAX)
 		return rni_err_einval("rn_conn_write: count larger than SSIZE_MAX");
+	if (c->pipe)
+		return rni_pipe_write(c, buf, n);
 	res = rni_conn_begin(c, "write", &e);
 	if (res < 0)
 		return res;
@@ -149,6 +166,8 @@ int rn_conn_close(rn_conn *c)
 {
 	if (!c)
 		return rni_err_einval("rn_conn_close: NULL connection");
+	if (c->pipe)
+		return rni_pipe_close(c);
 	if (rni_fd_close(&c->fd) < 0)
 		return rni_fd_wrap(&c->fd, RN_ECLOSED, "close", NULL, &c->fd.laddr, &c->fd.raddr);
 	return 0;
@@ -158,6 +177,10 @@ void rn_conn_free(rn_conn *c)
 {
 	if (!c)
 		return;
+	if (c->pipe) {
+		rni_pipe_free(c);
+		return;
+	}
 	rni_fd_destroy(&c->fd);
 	free(c);
 }
@@ -187,6 +210,8 @@ static int set_deadline(rn_conn *c, rn_time t, bool rd, bool wr)
 {
 	if (!c)
 		return rni_err_einval("rn_conn_set_deadline: NULL connection");
+	if (c->pipe)
+		return rni_pipe_set_deadline(c, rd, wr, t);
 	if (atomic_load(&c->fd.closed))
 		return rni_fd_wrap(&c->fd, RN_ECLOSED, "set", NULL, NULL, &c->fd.laddr);
 	rni_fd_set_deadline(&c->fd, rd, wr, t);
@@ -245,4 +270,98 @@ int rni_connect(rn_conn *c, rne_engine *e, const struct sockaddr *sa, socklen_t 
 
 	rn_ctx_watch_remove(w);
 	return res;
+}
+
+ssize_t rn_conn_write_buffers(rn_conn *c, const struct iovec *iov, int iovcnt)
+{
+	struct iovec local[64];
+	struct msghdr msg;
+	ssize_t total = 0, done = 0;
+	size_t off = 0; /* bytes of iov[i] already sent */
+	rne_engine *e;
+	int res = 0, i = 0;
+
+	if (!c || iovcnt < 0 || (iovcnt > 0 && !iov))
+		return rni_err_einval("rn_conn_write_buffers: NULL connection or vector");
+	if (c->pipe) {
+		/* Go: a Pipe has no writev; Buffers.WriteTo writes each buffer. */
+		for (int k = 0; k < iovcnt; k++) {
+			ssize_t w = rni_pipe_write(c, iov[k].iov_base, iov[k].iov_len);
+			if (w < (ssize_t)iov[k].iov_len)
+				return w < 0 && done == 0 ? w : done + (w > 0 ? w : 0);
+			done += w;
+		}
+		return done;
+	}
+	for (int k = 0; k < iovcnt; k++) {
+		if (iov[k].iov_len > (size_t)(SSIZE_MAX - total))
+			return rni_err_einval("rn_conn_write_buffers: total larger than SSIZE_MAX");
+		total += (ssize_t)iov[k].iov_len;
+	}
+	res = rni_conn_begin(c, "writev", &e);
+	if (res < 0)
+		return res;
+	/* Go's Buffers.WriteTo: all of it, in as few sendmsg calls as the kernel allows. */
+	pthread_mutex_lock(&c->fd.wlock);
+	while (i < iovcnt) {
+		size_t left;
+		int n = 0;
+
+		if (off == iov[i].iov_len) {
+			i++;
+			off = 0;
+			continue;
+		}
+		for (int k = i; k < iovcnt && n < 64; k++, n++) {
+			local[n].iov_base = (char *)iov[k].iov_base + (k == i ? off : 0);
+			local[n].iov_len = iov[k].iov_len - (k == i ? off : 0);
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = local;
+		msg.msg_iovlen = (size_t)n;
+		res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
+		if (res < 0)
+			break;
+		done += res;
+		for (left = (size_t)res; left > 0;) {
+			size_t avail = iov[i].iov_len - off;
+
+			if (left < avail) {
+				off += left;
+				left = 0;
+			} else {
+				left -= avail;
+				i++;
+				off = 0;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->fd.wlock);
+	rni_fd_leave(&c->fd);
+	if (res < 0) {
+		rni_fd_wrap(&c->fd, res, "writev", "writev", &c->fd.laddr, &c->fd.raddr);
+		return done > 0 ? done : res;
+	}
+	return done;
+}
+
+int rni_fd_dup(rni_fd *f, const rn_addr *source, const rn_addr *addr)
+{
+	int rc = rni_fd_enter(f), fd;
+
+	if (rc < 0)
+		return rni_fd_wrap(f, rc, "file", NULL, source, addr);
+	fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+	rc = fd < 0 ? -errno : fd;
+	rni_fd_leave(f);
+	if (rc < 0)
+		return rni_fd_wrap(f, rc, "file", "fcntl", source, addr);
+	return rc;
+}
+
+int rn_conn_file(rn_conn *c)
+{
+	if (!c || c->pipe)
+		return rni_err_einval("rn_conn_file: NULL connection or a Pipe");
+	return rni_fd_dup(&c->fd, &c->fd.laddr, &c->fd.raddr);
 }

@@ -7,6 +7,8 @@
 
 struct rn_conn {
 	rni_fd fd;
+	struct rni_pipe *pipe;	/* set for an end of a Pipe: then fd is unused */
+	int pipe_end;		/* 0 or 1 */
 };
 
 struct rn_listener {
@@ -36,6 +38,12 @@ void rni_sock_addrs(rni_fd *f, bool peer);
  * "setsockopt").
  */
 int rni_socket(int family, int sotype, int proto, bool ipv6only);
+
+/*
+ * rni_fd_dup - Go's netFD.dup for File(): a close-on-exec duplicate, or an
+ * OpError "file" {source, addr}.
+ */
+int rni_fd_dup(rni_fd *f, const rn_addr *source, const rn_addr *addr);
 
 /*
  * rni_favorite_family - Go's favoriteAddrFamily: the socket family for
@@ -89,5 +97,18 @@ rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unix
 		       int64_t deadline);
 rn_listener *rni_listen_unix(const char *network, const rn_unixaddr *la);
 rn_conn *rni_listen_unixgram(const char *network, const rn_unixaddr *la);
+/*
+ * rni_unix_listener_unlink - Go's UnixListener.close before the fd closes:
+ * the first call on an open AF_UNIX listener with l->unlink set removes its
+ * socket file (never an abstract name).  A no-op for other listeners.
+ */
+void rni_unix_listener_unlink(rn_listener *l);
+
+/* Pipe (api/pipe.c): the Conn methods of a pipe end; errors recorded. */
+ssize_t rni_pipe_read(rn_conn *c, void *b, size_t n);
+ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n);
+int rni_pipe_close(rn_conn *c);
+int rni_pipe_set_deadline(rn_conn *c, bool rd, bool wr, int64_t t);
+void rni_pipe_free(rn_conn *c);
 
 #endif /* RINGNET_API_CONN_H */

@@ -192,6 +192,7 @@ const char *rn_strerror(int code)
 	case RN_EDEADLINE: return "context deadline exceeded";
 	case RN_EOPCANCELED: return "operation was canceled";
 	case RN_EMISSINGADDR: return "missing address";
+	case RN_ECLOSEDPIPE: return "io: read/write on closed pipe";
 	}
 	if (code < 0 && code > -4096) {
 		const char *s = rni_errno_text(-code);

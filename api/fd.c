@@ -240,6 +240,8 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 		rne_link_deadline(e, sqe, deadline, &ts);
 		res = rne_wait(e, &op);
 		if (atomic_load(&f->closed)) {
+			if (io->opcode == IORING_OP_ACCEPT && res >= 0)
+				close(res); /* accepted as Close ran: it must not leak */
 			res = RN_ECLOSED;
 			break;
 		}

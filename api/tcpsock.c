@@ -279,15 +279,22 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		rni_fd_wrap(&l->fd, rc, "accept", "accept4", NULL, &l->fd.laddr);
 		return NULL;
 	}
-	tune_conn(rc, l->keep_alive, &l->keep_alive_config);
-	c = rni_conn_new(rc, l->fd.family, SOCK_STREAM, l->fd.net);
+	if (l->fd.family != AF_UNIX)
+		tune_conn(rc, l->keep_alive, &l->keep_alive_config);
+	c = rni_conn_new(rc, l->fd.family, l->fd.sotype, l->fd.net);
 	if (!c) {
 		rni_err_op("accept", l->fd.net, NULL, &l->fd.laddr);
 		return NULL;
 	}
 	rni_sock_addrs(&c->fd, false);
-	if (rn_tcpaddr_from_sockaddr(&c->fd.raddr.u.tcp, (struct sockaddr *)&ss, len) == 0)
+	if (l->fd.family == AF_UNIX) {
+		/* An unnamed peer reads as "@", as Go 1.19's anyToSockaddr. */
+		if (rn_unixaddr_from_sockaddr(&c->fd.raddr.u.un, (struct sockaddr *)&ss, len,
+					      l->fd.net) == 0)
+			c->fd.raddr.kind = RN_ADDR_UNIX;
+	} else if (rn_tcpaddr_from_sockaddr(&c->fd.raddr.u.tcp, (struct sockaddr *)&ss, len) == 0) {
 		c->fd.raddr.kind = RN_ADDR_TCP;
+	}
 	return c;
 }
 
@@ -312,6 +319,7 @@ int rn_listener_close(rn_listener *l)
 {
 	if (!l)
 		return rni_err_einval("rn_listener_close: NULL listener");
+	rni_unix_listener_unlink(l); /* Go: a Unix listener's file goes first */
 	if (rni_fd_close(&l->fd) < 0)
 		return rni_fd_wrap(&l->fd, RN_ECLOSED, "close", NULL, NULL, &l->fd.laddr);
 	return 0;
@@ -321,32 +329,43 @@ void rn_listener_free(rn_listener *l)
 {
 	if (!l)
 		return;
+	rni_unix_listener_unlink(l); /* free closes: as rn_listener_close */
 	rni_fd_destroy(&l->fd);
 	free(l);
 }
 
 /* ---- TCPConn options ---------------------------------------------------- */
 
-/* Run a socket call on a live TCP conn; errors as Go's OpError "set"/"close". */
-static int tcp_call(rn_conn *c, const char *op, const char *syscall, int (*fn)(int fd, const void *arg),
-		    const void *arg)
+/*
+ * Run a socket call on a live TCP conn; errors as Go's OpError.  The TCPConn
+ * methods name both ends (Source laddr, Addr raddr); the generic conn ones
+ * (SetReadBuffer, SetWriteBuffer) only the local address.
+ */
+static int sock_call(rn_conn *c, bool both_ends, const char *op, const char *syscall,
+		     int (*fn)(int fd, const void *arg), const void *arg)
 {
+	const rn_addr *src = both_ends ? &c->fd.laddr : NULL;
+	const rn_addr *dst = both_ends ? &c->fd.raddr : &c->fd.laddr;
 	int rc;
 
-	if (!c)
-		return rni_err_einval("rn_tcpconn: NULL connection");
-	if (c->fd.sotype != SOCK_STREAM || c->fd.family == AF_UNIX)
-		return rni_err_einval("rn_tcpconn: not a TCP connection");
 	rc = rni_fd_enter(&c->fd);
 	if (rc < 0)
-		return rni_fd_wrap(&c->fd, rc, op, NULL, !strcmp(op, "set") ? NULL : &c->fd.laddr,
-				   !strcmp(op, "set") ? &c->fd.laddr : &c->fd.raddr);
+		return rni_fd_wrap(&c->fd, rc, op, NULL, src, dst);
 	rc = fn(c->fd.fd, arg) < 0 ? -errno : 0;
 	rni_fd_leave(&c->fd);
 	if (rc < 0)
-		return rni_fd_wrap(&c->fd, rc, op, syscall, !strcmp(op, "set") ? NULL : &c->fd.laddr,
-				   !strcmp(op, "set") ? &c->fd.laddr : &c->fd.raddr);
+		return rni_fd_wrap(&c->fd, rc, op, syscall, src, dst);
 	return 0;
+}
+
+static int tcp_call(rn_conn *c, const char *op, const char *syscall, int (*fn)(int fd, const void *arg),
+		    const void *arg)
+{
+	if (!c)
+		return rni_err_einval("rn_tcpconn: NULL connection");
+	if (c->pipe || c->fd.sotype != SOCK_STREAM || c->fd.family == AF_UNIX)
+		return rni_err_einval("rn_tcpconn: not a TCP connection");
+	return sock_call(c, true, op, syscall, fn, arg);
 }
 
 struct opt {
@@ -434,12 +453,30 @@ int rn_tcpconn_set_linger(rn_conn *c, int sec)
 	return tcp_call(c, "set", "setsockopt", do_linger, &a);
 }
 
+static int set_buffer(rn_conn *c, int name, int bytes)
+{
+	struct opt o = { SOL_SOCKET, name, bytes };
+
+	if (!c)
+		return rni_err_einval("rn_tcpconn: NULL connection");
+	if (c->pipe || c->fd.sotype != SOCK_STREAM || c->fd.family == AF_UNIX)
+		return rni_err_einval("rn_tcpconn: not a TCP connection");
+	return sock_call(c, false, "set", "setsockopt", do_setsockopt, &o);
+}
+
 int rn_tcpconn_set_read_buffer(rn_conn *c, int bytes)
 {
-	return set_opt(c, SOL_SOCKET, SO_RCVBUF, bytes);
+	return set_buffer(c, SO_RCVBUF, bytes);
 }
 
 int rn_tcpconn_set_write_buffer(rn_conn *c, int bytes)
 {
-	return set_opt(c, SOL_SOCKET, SO_SNDBUF, bytes);
+	return set_buffer(c, SO_SNDBUF, bytes);
+}
+
+int rn_listener_file(rn_listener *l)
+{
+	if (!l)
+		return rni_err_einval("rn_listener_file: NULL listener");
+	return rni_fd_dup(&l->fd, NULL, &l->fd.laddr);
 }

@@ -125,7 +125,17 @@ ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *fr
 ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from)
 {
 	rn_udpaddr a;
-	ssize_t res = rn_udpconn_read_from_udp(c, buf, n, &a);
+	ssize_t res;
+
+	if (c && c->fd.family == AF_UNIX) {
+		rn_unixaddr ua;
+
+		res = rn_unixconn_read_from_unix(c, buf, n, &ua);
+		if (from) /* Go: a sender with no name is a nil Addr */
+			*from = rn_addr_from_unix(res >= 0 && ua.name[0] ? &ua : NULL);
+		return res;
+	}
+	res = rn_udpconn_read_from_udp(c, buf, n, &a);
 
 	if (from) {
 		from->kind = RN_ADDR_NONE;
@@ -155,9 +165,15 @@ ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_
 		return rni_fd_wrap(&c->fd, RN_EMISSINGADDR, "write", NULL, &c->fd.laddr, NULL);
 	if (rn_udpaddr_to_sockaddr(to, c->fd.family, &ss, &len) < 0)
 		return rni_err_op("write", c->fd.net, &c->fd.laddr, &dst);
-	res = rni_conn_begin(c, "write", &e);
+	/* Go names the destination in every WriteTo error, Close's too. */
+	res = rni_fd_enter(&c->fd);
 	if (res < 0)
-		return res;
+		return rni_fd_wrap(&c->fd, res, "write", NULL, &c->fd.laddr, &dst);
+	e = rni_engine("write", c->fd.net, &dst);
+	if (!e) {
+		rni_fd_leave(&c->fd);
+		return rn_last_error()->code;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &ss;
 	msg.msg_namelen = len;
@@ -176,9 +192,19 @@ ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *t
 {
 	if (!c)
 		return rni_err_einval("rn_conn_write_to: NULL connection");
-	if (to && to->kind != RN_ADDR_NONE && to->kind != RN_ADDR_UDP) {
-		rni_err_errno(EINVAL, NULL);
-		return rni_err_op("write", c->fd.net, &c->fd.laddr, to);
+	if (c->fd.family == AF_UNIX) {
+		/* Go's UnixConn.WriteTo: anything but a *UnixAddr is EINVAL. */
+		if (!to || to->kind != RN_ADDR_UNIX) {
+			rni_err_errno(EINVAL, NULL);
+			return rni_err_op("write", c->fd.net, &c->fd.laddr,
+					  to && to->kind != RN_ADDR_NONE ? to : NULL);
+		}
+		return rn_unixconn_write_to_unix(c, buf, n, &to->u.un);
 	}
-	return rn_udpconn_write_to_udp(c, buf, n, to && to->kind == RN_ADDR_UDP ? &to->u.udp : NULL);
+	if (!to || to->kind != RN_ADDR_UDP) {
+		/* Go: PacketConn.WriteTo takes only a *UDPAddr; anything else, nil too, is EINVAL. */
+		rni_err_errno(EINVAL, NULL);
+		return rni_err_op("write", c->fd.net, &c->fd.laddr, to && to->kind != RN_ADDR_NONE ? to : NULL);
+	}
+	return rn_udpconn_write_to_udp(c, buf, n, &to->u.udp);
 }

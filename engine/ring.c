@@ -158,8 +158,9 @@ static void probe_realtime(rne_engine *e)
 }
 
 /*
- * Cancel by descriptor (5.19): ask for the cancel of nothing on a descriptor
- * with no operations; an old kernel rejects the flags with -EINVAL.
+ * Cancel by descriptor (5.19): ask for the cancel of everything on a
+ * descriptor with no operations; the kernel answers 0 or -ENOENT, and an old
+ * one rejects the flags with -EINVAL.
  */
 static void probe_cancel_fd(rne_engine *e)
 {
@@ -168,7 +169,9 @@ static void probe_cancel_fd(rne_engine *e)
 
 	io_uring_prep_cancel_fd(sqe, e->ring.ring_fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data(sqe, &op);
-	if (rne_wait(e, &op) == -ENOENT)
+	int rc = rne_wait(e, &op);
+
+	if (rc >= 0 || rc == -ENOENT)
 		e->features |= RN_ENGINE_CANCEL_FD;
 }
 

@@ -2,6 +2,8 @@
 /*
  * tests/testutil.c - see testutil.h.
  */
+#include <ringnet/engine.h>
+
 #include "testutil.h"
 
 #include <dirent.h>
@@ -252,6 +254,31 @@ TCase *tu_tcase(const char *name)
 {
 	TCase *tc = tcase_create(name);
 	tcase_add_checked_fixture(tc, tu_fd_setup, tu_fd_teardown);
+	tcase_set_timeout(tc, 60);
+	return tc;
+}
+
+/*
+ * The engine fixture: the calling thread's ring is an fd that lives as long
+ * as the thread, so it is stopped around the count.
+ */
+static void engine_setup(void)
+{
+	rn_engine_stop();
+	tu_fd_setup();
+	ck_assert_int_eq(rn_engine_start(), 0);
+}
+
+static void engine_teardown(void)
+{
+	rn_engine_stop();
+	tu_fd_teardown();
+}
+
+TCase *tu_engine_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
 	tcase_set_timeout(tc, 60);
 	return tc;
 }

@@ -85,6 +85,12 @@ void tu_fd_teardown(void);
 /* tu_tcase - a TCase with the fd-leak checked fixture and a timeout. */
 TCase *tu_tcase(const char *name);
 
+/*
+ * tu_engine_tcase - tu_tcase for suites that use connections: the calling
+ * thread's engine is stopped around the fd count (its ring is one fd).
+ */
+TCase *tu_engine_tcase(const char *name);
+
 /* ---- main ---------------------------------------------------------------------- */
 
 /* rn_test_main - run @s (CK_ENV / CK_VERBOSITY respected); exit status. */

@@ -71,7 +71,8 @@ typedef enum rn_addr_kind {
 	RN_ADDR_UDP,
 	RN_ADDR_IP,
 	RN_ADDR_UNIX,
-	RN_ADDR_IPNET
+	RN_ADDR_IPNET,
+	RN_ADDR_PIPE	  /* an end of a Pipe: Network and String are "pipe" */
 } rn_addr_kind;
 
 /* net.Addr. */

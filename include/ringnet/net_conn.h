@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <ringnet/net_addr.h>
 #include <ringnet/net_time.h>
@@ -159,6 +160,17 @@ void rn_listener_free(rn_listener *l);
  */
 rn_conn *rn_listen_packet(const char *network, const char *address);
 
+/**
+ * rn_pipe - Pipe: two connected in-memory ends, *@a and *@b.  A Write on one
+ * end returns once Reads on the other have taken all its bytes; nothing is
+ * buffered.  Read at the other end's Close is 0 (io.EOF); a call on a closed
+ * pipe fails with RN_ECLOSEDPIPE ("io: read/write on closed pipe"); a
+ * deadline gives RN_ETIMEOUT ("read pipe: i/o timeout").  Close never fails.
+ * Addresses are "pipe".  Free each end with rn_conn_free().  Returns 0 or
+ * -ENOMEM.
+ */
+int rn_pipe(rn_conn **a, rn_conn **b);
+
 /* ---- Conn ---------------------------------------------------------------- */
 
 /**
@@ -221,8 +233,8 @@ ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from);
 /**
  * rn_conn_write_to - WriteTo: one datagram to @to, which must hold a UDP
  * address.  Returns @n, or a negative code with an OpError "write":
- * RN_EWRITETOCONNECTED on a dialed conn, RN_EMISSINGADDR for no address,
- * -EINVAL for another kind of address, RN_EADDR for a wrong family.
+ * RN_EWRITETOCONNECTED on a dialed conn, -EINVAL for no address or another
+ * kind (as Go's PacketConn.WriteTo), RN_EADDR for a wrong family.
  */
 ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *to);
 
@@ -262,10 +274,143 @@ int rn_tcpconn_set_read_buffer(rn_conn *c, int bytes);
 int rn_tcpconn_set_write_buffer(rn_conn *c, int bytes);
 
 /**
+ * rn_conn_write_buffers - Buffers.WriteTo (writev): send every byte of the
+ * @iovcnt buffers in order, in as few system calls as the kernel allows.
+ * Returns the total, or as rn_conn_write a short count or a negative code
+ * with an OpError "writev".
+ */
+ssize_t rn_conn_write_buffers(rn_conn *c, const struct iovec *iov, int iovcnt);
+
+/**
+ * rn_conn_file - File: a close-on-exec duplicate of the descriptor, which the
+ * caller owns and closes.  Closing either does not affect the other.
+ * Returns the descriptor or an OpError "file" (RN_ECLOSED, -errno).
+ */
+int rn_conn_file(rn_conn *c);
+
+/** rn_listener_file - TCPListener.File / UnixListener.File, as rn_conn_file. */
+int rn_listener_file(rn_listener *l);
+
+/**
+ * rn_file_conn - FileConn: a conn on a duplicate of socket @fd (the caller
+ * keeps @fd): TCP, UDP or Unix, told apart by the socket's family and type.
+ * Returns a handle for rn_conn_free(), or NULL with an OpError "file"
+ * ("file file+net: ...": -EPROTONOSUPPORT for another family or for IP
+ * sockets (not yet implemented), -ENOTSOCK, -EBADF).
+ */
+rn_conn *rn_file_conn(int fd);
+
+/** rn_file_listener - FileListener: as rn_file_conn, for a listening TCP or Unix socket. */
+rn_listener *rn_file_listener(int fd);
+
+/** rn_file_packet_conn - FilePacketConn: as rn_file_conn, for a UDP or unixgram socket. */
+rn_conn *rn_file_packet_conn(int fd);
+
+/**
  * rn_conn_fd - the connection's descriptor, for setsockopt and the like.
  * Do not close it or read from it; -1 after Close.
  */
 int rn_conn_fd(const rn_conn *c);
+
+/* ---- UnixConn / UnixListener ------------------------------------------------ */
+/*
+ * rn_dial, rn_listen and rn_listen_packet take "unix" (SOCK_STREAM),
+ * "unixgram" (SOCK_DGRAM) and "unixpacket" (SOCK_SEQPACKET) with a path or
+ * "@name" (the abstract namespace); Listen on "" binds an autobound abstract
+ * name.  Read, Write, Close, deadlines and Accept are the calls above.
+ * Addresses are RN_ADDR_UNIX whose Net follows the socket type; an unnamed
+ * end reads as "@", as in Go 1.19.  Errors are Go's:
+ * "dial unix /tmp/nope.sock: connect: no such file or directory",
+ * "listen unix /tmp/x.sock: bind: address already in use".
+ * Each function below gives -EINVAL (nothing else recorded but the reason)
+ * for a NULL handle or one that is not AF_UNIX.
+ */
+
+/**
+ * rn_unixconn_read_from_unix - ReadFromUnix: one datagram (cut to @n bytes)
+ * and its sender in @from (may be NULL; zeroed, Go's nil, when the sender
+ * has no name).  Returns the count (0 at end of stream on "unix"), or a
+ * negative code with an OpError "read" (RN_ETIMEOUT, RN_ECLOSED, -errno
+ * inside SyscallError "recvfrom").  rn_conn_read_from does the same on a
+ * Unix conn, giving RN_ADDR_NONE for a sender with no name.
+ */
+ssize_t rn_unixconn_read_from_unix(rn_conn *c, void *buf, size_t n, rn_unixaddr *from);
+
+/**
+ * rn_unixconn_write_to_unix - WriteToUnix: one datagram to @to.  Returns
+ * @n, or a negative code with an OpError "write": RN_EWRITETOCONNECTED on
+ * a dialed conn, RN_EMISSINGADDR for NULL @to, -EAFNOSUPPORT when @to->net
+ * is not the socket's kind ("unixgram" for a unixgram socket), -errno inside
+ * SyscallError "sendto".  rn_conn_write_to on a Unix conn takes only
+ * RN_ADDR_UNIX (anything else is -EINVAL, as Go's WriteTo).
+ */
+ssize_t rn_unixconn_write_to_unix(rn_conn *c, const void *buf, size_t n, const rn_unixaddr *to);
+
+/**
+ * rn_unixconn_read_msg_unix - ReadMsgUnix: one recvmsg into @buf (@n
+ * bytes) and @oob (@oob_cap bytes of control data; may be NULL when 0).
+ * Outputs, each may be NULL: *@oobn the control bytes received, *@flags the
+ * message flags (MSG_TRUNC, MSG_CTRUNC), @from the sender (zeroed for none).
+ * Descriptors passed with SCM_RIGHTS arrive close-on-exec (MSG_CMSG_CLOEXEC)
+ * and belong to the caller (see rn_unix_parse_rights).  As Go, on a stream
+ * socket with @n == 0 and @oob_cap > 0 one byte of data is read into a
+ * dummy and counted.  Returns the data count, or a negative code with an
+ * OpError "read" (RN_ETIMEOUT, RN_ECLOSED, SyscallError "recvmsg").
+ */
+ssize_t rn_unixconn_read_msg_unix(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
+				  size_t *oobn, int *flags, rn_unixaddr *from);
+
+/**
+ * rn_unixconn_write_msg_unix - WriteMsgUnix: one sendmsg of @buf (@n bytes)
+ * with control data @oob (@oobn bytes, e.g. from rn_unix_rights) to @to
+ * (NULL on a connected socket).  On success all of @oob was sent.  As Go,
+ * on a stream socket with @n == 0 and @oobn > 0 one dummy byte carries the
+ * control data and 0 is returned.  Returns the data count (one sendmsg:
+ * it may be short on a stream), or a negative code with an OpError "write":
+ * RN_EWRITETOCONNECTED on a dialed unixgram conn (even with NULL @to, as Go
+ * 1.19), -EAFNOSUPPORT for a @to of another kind, SyscallError "sendmsg".
+ */
+ssize_t rn_unixconn_write_msg_unix(rn_conn *c, const void *buf, size_t n, const void *oob,
+				   size_t oobn, const rn_unixaddr *to);
+
+/**
+ * rn_unixconn_close_read - CloseRead: shut down the reading side.
+ * rn_unixconn_close_write - CloseWrite: shut down the writing side (the peer
+ * reads end of stream).  Return 0, or an OpError "close" (RN_ECLOSED,
+ * SyscallError "shutdown").
+ */
+int rn_unixconn_close_read(rn_conn *c);
+int rn_unixconn_close_write(rn_conn *c);
+
+/**
+ * rn_unixlistener_set_unlink_on_close - SetUnlinkOnClose: whether Close (or
+ * Free without Close) removes the socket file.  On by default for a listener
+ * made by rn_listen, off for rn_file_listener; abstract names are never
+ * unlinked.  Returns 0, or -EINVAL for NULL or a listener that is not Unix.
+ */
+int rn_unixlistener_set_unlink_on_close(rn_listener *l, bool unlink_on_close);
+
+/** RN_UNIX_RIGHTS_SPACE - the control-data bytes rn_unix_rights needs for @n descriptors. */
+#define RN_UNIX_RIGHTS_SPACE(n) CMSG_SPACE((size_t)(n) * sizeof(int))
+
+/**
+ * rn_unix_rights - syscall.UnixRights: an SCM_RIGHTS control message
+ * carrying @n descriptors from @fds, written to @oob when it fits in @oobn
+ * bytes (snprintf-style: nothing is written otherwise).  The descriptors are
+ * not duplicated or closed.  Returns the size needed
+ * (RN_UNIX_RIGHTS_SPACE(@n)), or -EINVAL for @n < 0 or NULL @fds.
+ */
+int rn_unix_rights(const int *fds, int n, void *oob, size_t oobn);
+
+/**
+ * rn_unix_parse_rights - ParseSocketControlMessage + ParseUnixRights over
+ * the @n bytes of control data in @oob: the descriptors of every SCM_RIGHTS
+ * message, in order; other messages are skipped.  Stores the first @max in
+ * @fds and returns how many there are in all (snprintf-style: all of them
+ * are the caller's to close, so call again with room for the rest).
+ * Returns -EINVAL ("invalid argument") for a malformed message header.
+ */
+int rn_unix_parse_rights(const void *oob, size_t n, int *fds, int max);
 
 #ifdef __cplusplus
 }

@@ -40,7 +40,8 @@ enum {
 	RN_EDEADLINE = -5013,	     /* context.DeadlineExceeded: "context deadline exceeded" */
 	RN_EOPCANCELED = -5014,	     /* "operation was canceled" (a dial stopped by its context) */
 	RN_EMISSINGADDR = -5015,     /* "missing address" */
-	RN_ELAST = -5015
+	RN_ECLOSEDPIPE = -5016,	     /* io.ErrClosedPipe: "io: read/write on closed pipe" */
+	RN_ELAST = -5016
 };
 
 /* The Go type of the innermost error (OpError.Err, or the error itself). */
