@@ -23,13 +23,24 @@ static _Thread_local rne_engine *tls_engine;
 static _Thread_local int start_err;
 static _Thread_local char start_text[320];
 
+/*
+ * Serialises ring set-up and teardown across threads.  liburing maps the
+ * rings with raw system calls, so a tool such as ThreadSanitizer cannot see
+ * one thread's ring being unmapped before another thread's new ring is mapped
+ * at the same address; taking this lock around both gives it that order.
+ * Set-up and teardown are rare, so it costs nothing on the I/O path.
+ */
+static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
+
 /* Only to run the destructor at thread exit; the pointer lives in tls_engine. */
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static void engine_free(rne_engine *e)
 {
+	pthread_mutex_lock(&lifecycle);
 	io_uring_queue_exit(&e->ring);
+	pthread_mutex_unlock(&lifecycle);
 	free(e);
 }
 
@@ -187,7 +198,9 @@ rne_engine *rne_get(void)
 		explain(-ENOMEM);
 		return NULL;
 	}
+	pthread_mutex_lock(&lifecycle);
 	rc = setup_ring(e);
+	pthread_mutex_unlock(&lifecycle);
 	if (rc < 0) {
 		explain(rc);
 		free(e);
