@@ -92,6 +92,10 @@ int rni_dial_socket(const char *network, int sotype, rn_ip rip, const rn_addr *r
 int rni_connect(rn_conn *c, rne_engine *e, const struct sockaddr *sa, socklen_t len,
 		const rni_dial *o);
 
+/* IP (api/iprawsock.c): raw sockets for "ip4:icmp", "ip6:58", ... */
+rn_conn *rni_dial_ip(const char *network, const rn_ipaddr *ra, const rni_dial *o);
+rn_conn *rni_listen_ip(const char *network, const rn_ipaddr *la, const rn_listen_config *lc);
+
 /* Unix (api/unixsock.c): @la may be NULL for an unnamed local end. */
 rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unixaddr *ra,
 		       int64_t deadline);

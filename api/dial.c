@@ -10,7 +10,7 @@
 #include "api/conn.h"
 #include "api/errors.h"
 
-enum proto { P_TCP, P_UDP, P_UNIX, P_OTHER };
+enum proto { P_TCP, P_UDP, P_UNIX, P_IP, P_OTHER };
 
 static enum proto proto_of(const char *afnet)
 {
@@ -20,6 +20,8 @@ static enum proto proto_of(const char *afnet)
 		return P_UDP;
 	if (!strncmp(afnet, "unix", 4))
 		return P_UNIX;
+	if (!strncmp(afnet, "ip", 2))
+		return P_IP;
 	return P_OTHER;
 }
 
@@ -37,9 +39,6 @@ static int check(const char *op, const char *network, const char *address, enum 
 	if (!strcmp(op, "dial") && !address[0])
 		return rni_err_sentinel(RN_EMISSINGADDR);
 	*p = proto_of(nw.afnet);
-	if (*p == P_OTHER)
-		return rni_err_text(-EPROTONOSUPPORT,
-				    "ringnet: the ip networks are not implemented yet");
 	return 0;
 }
 
@@ -62,7 +61,8 @@ static int check_local(const rn_addr *la, enum proto p)
 	char text[RN_UNIX_NAME_MAX + RN_ADDR_STRLEN];
 
 	if (la->kind == RN_ADDR_NONE || (p == P_TCP && la->kind == RN_ADDR_TCP) ||
-	    (p == P_UDP && la->kind == RN_ADDR_UDP) || (p == P_UNIX && la->kind == RN_ADDR_UNIX))
+	    (p == P_UDP && la->kind == RN_ADDR_UDP) || (p == P_UNIX && la->kind == RN_ADDR_UNIX) ||
+	    (p == P_IP && la->kind == RN_ADDR_IP))
 		return 0;
 	rn_addr_string(la, text, sizeof(text));
 	return rni_err_addr("mismatched local address type", text);
@@ -93,6 +93,10 @@ rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *net
 			ra.kind = RN_ADDR_UDP;
 			rc = rn_resolve_udp_addr(network, address, &ra.u.udp);
 			break;
+		case P_IP:
+			ra.kind = RN_ADDR_IP;
+			rc = rn_resolve_ip_addr(network, address, &ra.u.ip);
+			break;
 		default:
 			ra.kind = RN_ADDR_UNIX;
 			rc = rn_resolve_unix_addr(network, address, &ra.u.un);
@@ -116,6 +120,8 @@ rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *net
 		return rni_dial_tcp(network, &ra.u.tcp, &o);
 	case P_UDP:
 		return rni_dial_udp(network, &ra.u.udp, &o);
+	case P_IP:
+		return rni_dial_ip(network, &ra.u.ip, &o);
 	default:
 		return rni_dial_unix(network,
 				     o.d->local_addr.kind == RN_ADDR_UNIX ? &o.d->local_addr.u.un : NULL,
@@ -164,6 +170,10 @@ static int resolve_listen(const char *network, const char *address, enum proto w
 		la->kind = RN_ADDR_UDP;
 		rc = rn_resolve_udp_addr(network, address, &la->u.udp);
 		break;
+	case P_IP:
+		la->kind = RN_ADDR_IP;
+		rc = rn_resolve_ip_addr(network, address, &la->u.ip);
+		break;
 	default:
 		la->kind = RN_ADDR_UNIX;
 		rc = rn_resolve_unix_addr(network, address, &la->u.un);
@@ -175,7 +185,7 @@ static int resolve_listen(const char *network, const char *address, enum proto w
 	 * Go: Listen takes TCP and Unix addresses, ListenPacket UDP and Unix
 	 * ones (a Unix network of the wrong kind fails later, in the kernel).
 	 */
-	if (want == P_TCP ? p == P_UDP : p == P_TCP) {
+	if (want == P_TCP ? (p == P_UDP || p == P_IP) : p == P_TCP) {
 		rni_err_addr("unexpected address type", address);
 		return rni_err_op("listen", network, NULL, la);
 	}
@@ -215,6 +225,8 @@ rn_conn *rn_listen_config_listen_packet(const rn_listen_config *lc, rn_ctx *ctx,
 	}
 	if (la.kind == RN_ADDR_UNIX)
 		return rni_listen_unixgram(network, &la.u.un);
+	if (la.kind == RN_ADDR_IP)
+		return rni_listen_ip(network, &la.u.ip, lc ? lc : &zero);
 	return rni_listen_udp(network, &la.u.udp, lc ? lc : &zero);
 }
 
