@@ -77,6 +77,8 @@ static rn_addr sock_addr(int fd, bool peer, int sotype)
 		a.kind = RN_ADDR_TCP;
 	else if (sotype == SOCK_DGRAM && rn_udpaddr_from_sockaddr(&a.u.udp, (struct sockaddr *)&ss, len) == 0)
 		a.kind = RN_ADDR_UDP;
+	else if (sotype == SOCK_RAW && rn_ipaddr_from_sockaddr(&a.u.ip, (struct sockaddr *)&ss, len) == 0)
+		a.kind = RN_ADDR_IP; /* Go's sockaddrToIP */
 	return a;
 }
 

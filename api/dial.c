@@ -9,6 +9,7 @@
 
 #include "api/conn.h"
 #include "api/errors.h"
+#include "api/resolve.h"
 
 enum proto { P_TCP, P_UDP, P_UNIX, P_IP, P_OTHER };
 
@@ -68,14 +69,99 @@ static int check_local(const rn_addr *la, enum proto p)
 	return rni_err_addr("mismatched local address type", text);
 }
 
+/*
+ * Go's partialDeadline: share the time left among the addresses still to try,
+ * but give each at least 2 s (or all that is left).  0 means none; -1 that
+ * the time is up.
+ */
+static int64_t partial_deadline(int64_t deadline, int remaining)
+{
+	const int64_t sane_minimum = 2 * RN_SECOND;
+	int64_t now = rn_now(), left, each;
+
+	if (!deadline)
+		return 0;
+	left = deadline - now;
+	if (left <= 0)
+		return -1;
+	each = left / remaining;
+	if (each < sane_minimum)
+		each = left < sane_minimum ? left : sane_minimum;
+	return now + each;
+}
+
+/* Dial one resolved address of an IP network (tcp, udp, ip). */
+static rn_conn *dial_one(enum proto p, const char *network, const rn_addr *ra, const rni_dial *o)
+{
+	switch (p) {
+	case P_TCP:
+		return rni_dial_tcp(network, &ra->u.tcp, o);
+	case P_UDP:
+		return rni_dial_udp(network, &ra->u.udp, o);
+	default:
+		return rni_dial_ip(network, &ra->u.ip, o);
+	}
+}
+
+/* Go's dialSerial: each address in turn under its share of the deadline. */
+static rn_conn *dial_serial(enum proto p, const char *network, const rni_addrs *as, int port,
+			    const rni_dial *o)
+{
+	const rn_addr *src = o->d->local_addr.kind == RN_ADDR_NONE ? NULL : &o->d->local_addr;
+	rn_error first;
+	bool have_first = false;
+
+	for (int i = 0; i < as->n; i++) {
+		rni_dial one = *o;
+		rn_addr ra;
+		rn_conn *c;
+		int rc;
+
+		memset(&ra, 0, sizeof(ra));
+		ra.kind = p == P_TCP ? RN_ADDR_TCP : p == P_UDP ? RN_ADDR_UDP : RN_ADDR_IP;
+		if (p == P_IP) {
+			ra.u.ip.ip = as->ip[i];
+			memcpy(ra.u.ip.zone, as->zone[i], RN_ZONE_MAX);
+		} else {
+			ra.u.tcp.ip = as->ip[i]; /* tcp and udp addresses share one layout */
+			ra.u.tcp.port = port;
+			memcpy(ra.u.tcp.zone, as->zone[i], RN_ZONE_MAX);
+		}
+		rc = rn_ctx_err(o->ctx);
+		if (rc) {
+			/* Go's mapErr: a cancel is "operation was canceled", a deadline a timeout. */
+			rni_err_sentinel(rc == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT);
+			rni_err_op("dial", network, src, &ra);
+			break;
+		}
+		one.deadline = partial_deadline(o->deadline, as->n - i);
+		if (one.deadline < 0) {
+			rni_err_sentinel(RN_ETIMEOUT);
+			rni_err_op("dial", network, src, &ra);
+			break;
+		}
+		c = dial_one(p, network, &ra, &one);
+		if (c)
+			return c;
+		if (!have_first) {
+			first = *rn_last_error();
+			have_first = true;
+		}
+	}
+	if (have_first)
+		*rni_err_slot() = first; /* Go reports the first address's error */
+	return NULL;
+}
+
 rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *network,
 				const char *address)
 {
 	static const rn_dialer zero;
 	enum proto p = P_OTHER;
+	rn_network nw;
+	rni_addrs as;
 	rni_dial o;
-	rn_addr ra = { .kind = RN_ADDR_NONE };
-	int rc;
+	int rc, port = 0;
 
 	o.d = d ? d : &zero;
 	o.ctx = ctx;
@@ -83,50 +169,23 @@ rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *net
 	rc = check("dial", network, address, &p);
 	if (rc == 0)
 		rc = check_local(&o.d->local_addr, p);
-	if (rc == 0) {
-		switch (p) {
-		case P_TCP:
-			ra.kind = RN_ADDR_TCP;
-			rc = rn_resolve_tcp_addr(network, address, &ra.u.tcp);
-			break;
-		case P_UDP:
-			ra.kind = RN_ADDR_UDP;
-			rc = rn_resolve_udp_addr(network, address, &ra.u.udp);
-			break;
-		case P_IP:
-			ra.kind = RN_ADDR_IP;
-			rc = rn_resolve_ip_addr(network, address, &ra.u.ip);
-			break;
-		default:
-			ra.kind = RN_ADDR_UNIX;
-			rc = rn_resolve_unix_addr(network, address, &ra.u.un);
-			break;
-		}
+	if (rc == 0 && p == P_UNIX) {
+		rn_unixaddr ra;
+
+		rc = rn_resolve_unix_addr(network, address, &ra);
+		if (rc == 0)
+			return rni_dial_unix(network,
+					     o.d->local_addr.kind == RN_ADDR_UNIX ? &o.d->local_addr.u.un
+										  : NULL,
+					     &ra, o.deadline);
+	} else if (rc == 0) {
+		rn_parse_network(network, true, &nw);
+		rc = rni_internet_addrs(p == P_IP ? nw.afnet : network, address, &as, &port);
+		if (rc == 0)
+			return dial_serial(p, network, &as, port, &o);
 	}
-	if (rc < 0) {
-		rni_err_op("dial", network ? network : "", NULL, NULL);
-		return NULL;
-	}
-	rc = rn_ctx_err(ctx);
-	if (rc) {
-		/* Go checks the context before each attempt (mapErr). */
-		rni_err_sentinel(rc == RN_ECANCELED ? RN_EOPCANCELED : RN_ETIMEOUT);
-		rni_err_op("dial", network, o.d->local_addr.kind == RN_ADDR_NONE ? NULL : &o.d->local_addr,
-			   &ra);
-		return NULL;
-	}
-	switch (p) {
-	case P_TCP:
-		return rni_dial_tcp(network, &ra.u.tcp, &o);
-	case P_UDP:
-		return rni_dial_udp(network, &ra.u.udp, &o);
-	case P_IP:
-		return rni_dial_ip(network, &ra.u.ip, &o);
-	default:
-		return rni_dial_unix(network,
-				     o.d->local_addr.kind == RN_ADDR_UNIX ? &o.d->local_addr.u.un : NULL,
-				     &ra.u.un, o.deadline);
-	}
+	rni_err_op("dial", network ? network : "", NULL, NULL);
+	return NULL;
 }
 
 rn_conn *rn_dialer_dial(const rn_dialer *d, const char *network, const char *address)

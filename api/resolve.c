@@ -3,8 +3,7 @@
  * api/resolve.c - ResolveTCPAddr, ResolveUDPAddr, ResolveIPAddr and
  * ResolveUnixAddr, following Go's internetAddrList and forResolve.
  *
- * Only literal hosts resolve today; a host name fails with Go's DNSError
- * "no such host" until the resolver lands.
+ * Host names go through api/hosts.c: /etc/hosts, then getaddrinfo.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,34 +11,21 @@
 
 #include "api/errors.h"
 #include "api/parse.h"
-
-/* One candidate address (Go's IPAddr) and the family filter. */
-struct candidates {
-	rn_ip ip[2];
-	char zone[2][RN_ZONE_MAX];
-	int n;
-};
+#include "api/resolve.h"
 
 /*
- * Go's internetAddrList for a host that is not empty: a literal, with the
- * IPv4 wildcard added beside "::" (Go issue 18806), filtered by the
- * network's version.
+ * Go's internetAddrList after the host is known: the IPv4 wildcard beside a
+ * lone "::" (Go issue 18806), then only the addresses of the network's
+ * version ('4' or '6'), else "no suitable address found".
  */
-static int host_addrs(const char *afnet, const char *host, struct candidates *c)
+static int host_addrs(const char *afnet, const char *host, rni_addrs *c)
 {
-	bool too_long;
 	int version = rni_ip_version(afnet);
-	rn_ip ip = rni_parse_ip_zone(host, c->zone[0], &too_long);
-	int kept = 0;
+	int rc = rni_lookup_host(afnet, host, c), kept = 0;
 
-	c->n = 0;
-	if (ip.len == 0)
-		return rni_err_dns(RN_EDNS_NOTFOUND, "no such host", host, NULL);
-	if (too_long)
-		return rni_err_addr("IPv6 zone too long", host);
-	c->ip[0] = ip;
-	c->n = 1;
-	if (rn_ip_equal(ip, rn_ipv6unspecified)) {
+	if (rc < 0)
+		return rc;
+	if (c->n == 1 && rn_ip_equal(c->ip[0], rn_ipv6unspecified)) {
 		c->ip[1] = rn_ipv4zero;
 		c->zone[1][0] = '\0';
 		c->n = 2;
@@ -60,32 +46,37 @@ static int host_addrs(const char *afnet, const char *host, struct candidates *c)
 	return 0;
 }
 
-/* Go's addrList.forResolve: prefer IPv6 only when the text asked for it. */
-static int pick(const struct candidates *c, bool want6)
+int rni_for_resolve(const rni_addrs *a, const char *network, const char *address)
 {
-	for (int i = 0; i < c->n; i++) {
-		bool is4 = rn_ip_to4(c->ip[i]).len != 0;
+	/* Go: "ip" with a ':' in the text, or "tcp"/"udp" with a '[', asks for IPv6. */
+	bool want6 = (!strcmp(network, "ip") && strchr(address, ':')) ||
+		     ((!strcmp(network, "tcp") || !strcmp(network, "udp")) && strchr(address, '['));
+
+	for (int i = 0; i < a->n; i++) {
+		bool is4 = rn_ip_to4(a->ip[i]).len != 0;
 		if (want6 ? !is4 : is4)
 			return i;
 	}
 	return 0;
 }
 
-/* Resolve "host:port" for tcp or udp networks into ip, zone and port. */
-static int resolve_inet(const char *network, const char *address, rn_ip *ip,
-			char zone[RN_ZONE_MAX], int *port)
+int rni_internet_addrs(const char *afnet, const char *address, rni_addrs *out, int *port)
 {
-	struct candidates c;
+	bool ip = !strncmp(afnet, "ip", 2);
+	size_t n = strlen(address) + 1;
 	char *buf, *host, *portstr;
-	size_t n;
-	int rc, i;
+	int rc = 0;
 
-	*ip = (rn_ip){ 0, { 0 } };
-	zone[0] = '\0';
+	out->n = 0;
 	*port = 0;
-	if (!address[0])
+	if (!address[0]) {
+		out->ip[0] = (rn_ip){ 0, { 0 } };
+		out->zone[0][0] = '\0';
+		out->n = 1;
 		return 0;
-	n = strlen(address) + 1;
+	}
+	if (ip)
+		return host_addrs(afnet, address, out);
 	buf = malloc(2 * n);
 	if (!buf)
 		return rni_err_errno(ENOMEM, NULL);
@@ -93,25 +84,38 @@ static int resolve_inet(const char *network, const char *address, rn_ip *ip,
 	portstr = buf + n;
 	rc = rn_split_host_port(address, host, n, portstr, n);
 	if (rc == 0) {
-		rc = rn_lookup_port(network, portstr);
+		rc = rn_lookup_port(afnet, portstr);
 		if (rc >= 0) {
 			*port = rc;
 			rc = 0;
 		}
 	}
 	if (rc == 0 && host[0]) {
-		rc = host_addrs(network, host, &c);
-		if (rc == 0) {
-			/* Go: for "tcp"/"udp" a '[' in the text asks for IPv6. */
-			bool want6 = (!strcmp(network, "tcp") || !strcmp(network, "udp")) &&
-				     strchr(address, '[');
-			i = pick(&c, want6);
-			*ip = c.ip[i];
-			memcpy(zone, c.zone[i], RN_ZONE_MAX);
-		}
+		rc = host_addrs(afnet, host, out);
+	} else if (rc == 0) {
+		out->ip[0] = (rn_ip){ 0, { 0 } };
+		out->zone[0][0] = '\0';
+		out->n = 1;
 	}
 	free(buf);
 	return rc;
+}
+
+/* Resolve "host:port" for tcp or udp networks into ip, zone and port. */
+static int resolve_inet(const char *network, const char *address, rn_ip *ip,
+			char zone[RN_ZONE_MAX], int *port)
+{
+	rni_addrs c;
+	int rc = rni_internet_addrs(network, address, &c, port), i;
+
+	*ip = (rn_ip){ 0, { 0 } };
+	zone[0] = '\0';
+	if (rc < 0)
+		return rc;
+	i = rni_for_resolve(&c, network, address);
+	*ip = c.ip[i];
+	memcpy(zone, c.zone[i], RN_ZONE_MAX);
+	return 0;
 }
 
 /* The shared body of ResolveTCPAddr and ResolveUDPAddr ("" is @proto). */
@@ -160,9 +164,9 @@ int rn_resolve_udp_addr(const char *network, const char *address, rn_udpaddr *ou
 
 int rn_resolve_ip_addr(const char *network, const char *address, rn_ipaddr *out)
 {
-	struct candidates c;
+	rni_addrs c;
 	rn_network nw;
-	int rc, i;
+	int rc, i, port;
 
 	if (!network || !address || !out)
 		return rni_err_einval("rn_resolve_ip_addr: NULL argument");
@@ -174,13 +178,10 @@ int rn_resolve_ip_addr(const char *network, const char *address, rn_ipaddr *out)
 		return rc;
 	if (strcmp(nw.afnet, "ip") && strcmp(nw.afnet, "ip4") && strcmp(nw.afnet, "ip6"))
 		return rni_err_unknown_network(network);
-	if (!address[0])
-		return 0;
-	rc = host_addrs(nw.afnet, address, &c);
+	rc = rni_internet_addrs(nw.afnet, address, &c, &port);
 	if (rc < 0)
 		return rc;
-	/* Go: for plain "ip" a ':' in the text asks for IPv6. */
-	i = pick(&c, !strcmp(network, "ip") && strchr(address, ':'));
+	i = rni_for_resolve(&c, network, address);
 	out->ip = c.ip[i];
 	memcpy(out->zone, c.zone[i], RN_ZONE_MAX);
 	return 0;

@@ -135,6 +135,14 @@ ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from)
 			*from = rn_addr_from_unix(res >= 0 && ua.name[0] ? &ua : NULL);
 		return res;
 	}
+	if (c && c->fd.sotype == SOCK_RAW) {
+		rn_ipaddr ia;
+
+		res = rn_ipconn_read_from_ip(c, buf, n, &ia);
+		if (from) /* Go: no sender (an error) is a nil Addr */
+			*from = rn_addr_from_ip(res >= 0 && ia.ip.len ? &ia : NULL);
+		return res;
+	}
 	res = rn_udpconn_read_from_udp(c, buf, n, &a);
 
 	if (from) {
@@ -201,10 +209,119 @@ ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *t
 		}
 		return rn_unixconn_write_to_unix(c, buf, n, &to->u.un);
 	}
+	if (c->fd.sotype == SOCK_RAW) {
+		/* Go's IPConn.WriteTo: anything but an *IPAddr is EINVAL. */
+		if (!to || to->kind != RN_ADDR_IP) {
+			rni_err_errno(EINVAL, NULL);
+			return rni_err_op("write", c->fd.net, &c->fd.laddr,
+					  to && to->kind != RN_ADDR_NONE ? to : NULL);
+		}
+		return rn_ipconn_write_to_ip(c, buf, n, &to->u.ip);
+	}
 	if (!to || to->kind != RN_ADDR_UDP) {
 		/* Go: PacketConn.WriteTo takes only a *UDPAddr; anything else, nil too, is EINVAL. */
 		rni_err_errno(EINVAL, NULL);
 		return rni_err_op("write", c->fd.net, &c->fd.laddr, to && to->kind != RN_ADDR_NONE ? to : NULL);
 	}
 	return rn_udpconn_write_to_udp(c, buf, n, &to->u.udp);
+}
+
+ssize_t rn_udpconn_read_msg_udp(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
+				size_t *oobn, int *flags, rn_udpaddr *from)
+{
+	struct sockaddr_storage ss;
+	struct iovec iov = { buf, n };
+	struct msghdr msg;
+	rne_engine *e;
+	int res;
+
+	if (oobn)
+		*oobn = 0;
+	if (flags)
+		*flags = 0;
+	if (from)
+		memset(from, 0, sizeof(*from));
+	if (!c || (!buf && n) || (!oob && oob_cap))
+		return rni_err_einval("rn_udpconn_read_msg_udp: NULL connection or buffer");
+	if (!is_udp(c))
+		return rni_err_einval("rn_udpconn_read_msg_udp: not a UDP connection");
+	if (n > 1u << 30)
+		iov.iov_len = 1u << 30; /* Go's maxRW */
+	res = rni_conn_begin(c, "read", &e);
+	if (res < 0)
+		return res;
+	memset(&ss, 0, sizeof(ss));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &ss;
+	msg.msg_namelen = sizeof(ss);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = oob_cap ? oob : NULL;
+	msg.msg_controllen = oob_cap;
+	pthread_mutex_lock(&c->fd.rlock);
+	res = rni_fd_recvmsg(&c->fd, e, &msg, 0);
+	pthread_mutex_unlock(&c->fd.rlock);
+	rni_fd_leave(&c->fd);
+	if (res < 0)
+		return rni_fd_wrap(&c->fd, res, "read", "recvmsg", &c->fd.laddr, &c->fd.raddr);
+	if (oobn)
+		*oobn = msg.msg_controllen;
+	if (flags)
+		*flags = msg.msg_flags;
+	if (from && msg.msg_namelen >= (socklen_t)sizeof(sa_family_t) &&
+	    rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&ss, msg.msg_namelen) < 0)
+		memset(from, 0, sizeof(*from));
+	return res;
+}
+
+ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const void *oob,
+				 size_t oobn, const rn_udpaddr *to)
+{
+	struct sockaddr_storage ss;
+	struct iovec iov = { (void *)(uintptr_t)buf, n };
+	struct msghdr msg;
+	rn_addr dst = rn_addr_from_udp(to);
+	const rn_addr *dstp = to ? &dst : NULL;
+	bool connected;
+	socklen_t len = 0;
+	rne_engine *e;
+	int res;
+
+	if (!c || (!buf && n) || (!oob && oobn))
+		return rni_err_einval("rn_udpconn_write_msg_udp: NULL connection or buffer");
+	if (!is_udp(c))
+		return rni_err_einval("rn_udpconn_write_msg_udp: not a UDP connection");
+	if (n > 1u << 30)
+		return rni_err_einval("rn_udpconn_write_msg_udp: message larger than 1 GiB");
+	/* Go's UDPConn.writeMsg: a dialed conn takes no address, another needs one. */
+	connected = c->fd.raddr.kind != RN_ADDR_NONE;
+	if (connected && to)
+		return rni_fd_wrap(&c->fd, RN_EWRITETOCONNECTED, "write", NULL, &c->fd.laddr, dstp);
+	if (!connected && !to)
+		return rni_fd_wrap(&c->fd, RN_EMISSINGADDR, "write", NULL, &c->fd.laddr, NULL);
+	if (to && rn_udpaddr_to_sockaddr(to, c->fd.family, &ss, &len) < 0)
+		return rni_err_op("write", c->fd.net, &c->fd.laddr, dstp);
+	/* Go names the destination in every WriteMsgUDP error, Close's too. */
+	res = rni_fd_enter(&c->fd);
+	if (res < 0)
+		return rni_fd_wrap(&c->fd, res, "write", NULL, &c->fd.laddr, dstp);
+	e = rni_engine("write", c->fd.net, dstp);
+	if (!e) {
+		rni_fd_leave(&c->fd);
+		return rn_last_error()->code;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = to ? &ss : NULL;
+	msg.msg_namelen = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
+	msg.msg_controllen = oobn;
+	pthread_mutex_lock(&c->fd.wlock);
+	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
+	pthread_mutex_unlock(&c->fd.wlock);
+	rni_fd_leave(&c->fd);
+	if (res < 0)
+		return rni_fd_wrap(&c->fd, res, "write", "sendmsg", &c->fd.laddr, dstp);
+	return res;
 }

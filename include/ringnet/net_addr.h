@@ -7,9 +7,11 @@
  * nil is a `const rn_tcpaddr *` that may be NULL; Go's Addr interface is the
  * tagged rn_addr.
  *
- * Host names: until ringnet's resolver arrives, only literal IP addresses
- * resolve.  A name fails as Go fails for an unresolvable host: a DNSError
- * "no such host" (RN_EDNS_NOTFOUND).
+ * Host names: until ringnet's own resolver arrives, a name resolves through
+ * /etc/hosts and then the C library's getaddrinfo, as Go's "cgo" resolver
+ * mode does (the lookup blocks the calling thread).  A name that does not
+ * resolve fails with Go's DNSError "lookup NAME: no such host"
+ * (RN_EDNS_NOTFOUND); names under .invalid fail without a query.
  *
  * Included by <ringnet/net.h>; do not include directly.
  */
@@ -227,11 +229,13 @@ int rn_lookup_port(const char *network, const char *service);
 
 /**
  * rn_resolve_tcp_addr - ResolveTCPAddr for "tcp", "tcp4", "tcp6" ("" is
- * "tcp") and an address "host:port" with a literal host (or none) and a
- * numeric or named port.
+ * "tcp") and an address "host:port" with a literal or named host (or none)
+ * and a numeric or named port.  A name with several addresses gives one, as
+ * Go picks it (the first IPv4, or the first IPv6 when the text has '[').
  *
  * Returns 0, or: RN_EUNKNOWNNET; RN_EADDR (SplitHostPort and LookupPort
- * errors, "no suitable address found"); RN_EDNS_NOTFOUND for a host name.
+ * errors, "no suitable address found"); a DNS error for a name that does
+ * not resolve (RN_EDNS_NOTFOUND, RN_EDNS_TEMPORARY, RN_EDNS).
  */
 int rn_resolve_tcp_addr(const char *network, const char *address, rn_tcpaddr *out);
 /** rn_resolve_udp_addr - ResolveUDPAddr, as rn_resolve_tcp_addr. */

@@ -98,12 +98,14 @@ rn_conn *rn_listen_config_listen_packet(const rn_listen_config *lc, rn_ctx *ctx,
 /* ---- dialing and listening ------------------------------------------------ */
 
 /**
- * rn_dial - Dial: connect to @address on @network ("tcp", "tcp4", "tcp6",
- * "udp", "udp4", "udp6"; the unix and ip networks arrive later and give
- * -EPROTONOSUPPORT today).
+ * rn_dial - Dial: connect to @address on @network: "tcp", "tcp4", "tcp6",
+ * "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket", or an IP
+ * network with its protocol ("ip4:icmp", "ip6:58").
  *
- * The address is "host:port" with a literal IP host (names arrive with the
- * resolver).  TCP connections have TCP_NODELAY and 15 s keep-alives, as Go's.
+ * The address is "host:port" (just the host for IP networks, the path for
+ * Unix).  A name resolves through /etc/hosts and getaddrinfo; its addresses
+ * are tried in order, each under a share of the deadline, as Go's dialSerial.
+ * TCP connections have TCP_NODELAY and 15 s keep-alives, as Go's.
  * Returns a handle to free with rn_conn_free(), or NULL with rn_last_error()
  * set: an OpError "dial" wrapping RN_EUNKNOWNNET, RN_EADDR, a DNS error, or
  * -errno from socket/connect (e.g. -ECONNREFUSED).
@@ -226,7 +228,9 @@ int rn_conn_set_write_deadline(rn_conn *c, rn_time t);
  * rn_conn_read_from - ReadFrom: one datagram into @buf (cut to @n bytes, as
  * Go), and its sender in @from (may be NULL).  Returns the count, or a
  * negative code with an OpError "read" (RN_ETIMEOUT, RN_ECLOSED, -errno).
- * -EINVAL for a conn that is not UDP.
+ * On a Unix or IP conn it is rn_unixconn_read_from_unix or
+ * rn_ipconn_read_from_ip (RN_ADDR_IP; the IPv4 header stripped).  -EINVAL
+ * for a conn that is none of these.
  */
 ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from);
 
@@ -234,7 +238,8 @@ ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from);
  * rn_conn_write_to - WriteTo: one datagram to @to, which must hold a UDP
  * address.  Returns @n, or a negative code with an OpError "write":
  * RN_EWRITETOCONNECTED on a dialed conn, -EINVAL for no address or another
- * kind (as Go's PacketConn.WriteTo), RN_EADDR for a wrong family.
+ * kind (as Go's PacketConn.WriteTo), RN_EADDR for a wrong family.  On a
+ * Unix or IP conn @to must be RN_ADDR_UNIX or RN_ADDR_IP instead.
  */
 ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *to);
 
@@ -243,6 +248,103 @@ ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *fr
 
 /** rn_udpconn_write_to_udp - WriteToUDP: as rn_conn_write_to; NULL @to is RN_EMISSINGADDR. */
 ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_udpaddr *to);
+
+/**
+ * rn_udpconn_read_msg_udp - ReadMsgUDP: one recvmsg into @buf (@n bytes; a
+ * longer datagram is cut) and @oob (@oob_cap bytes of control data, e.g.
+ * IP_PKTINFO or IPV6_PKTINFO enabled with setsockopt on rn_conn_fd; may be
+ * NULL when 0).  Outputs, each may be NULL: *@oobn the control bytes
+ * received, *@flags the message flags (MSG_TRUNC when the datagram was cut,
+ * MSG_CTRUNC when the control data was), @from the sender (zeroed on error).
+ * Returns the data count, or a negative code with an OpError "read"
+ * (RN_ETIMEOUT, RN_ECLOSED, -errno inside SyscallError "recvmsg").  -EINVAL
+ * for a NULL handle or one that is not UDP.
+ */
+ssize_t rn_udpconn_read_msg_udp(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
+				size_t *oobn, int *flags, rn_udpaddr *from);
+
+/**
+ * rn_udpconn_write_msg_udp - WriteMsgUDP: one sendmsg of @buf (@n bytes)
+ * with control data @oob (@oobn bytes; may be NULL when 0) to @to, which
+ * must be NULL on a dialed conn and set on one made by rn_listen_packet.
+ * On success all of @oob was sent.  Returns @n, or a negative code with an
+ * OpError "write" naming @to: RN_EWRITETOCONNECTED for an address on a
+ * dialed conn, RN_EMISSINGADDR for none on an unconnected one, RN_EADDR for
+ * a wrong family, RN_ETIMEOUT, RN_ECLOSED, -errno inside SyscallError
+ * "sendmsg".
+ */
+ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const void *oob,
+				 size_t oobn, const rn_udpaddr *to);
+
+/* ---- IPConn -------------------------------------------------------------- */
+/*
+ * rn_dial and rn_listen_packet take "ip", "ip4" and "ip6" with a protocol
+ * name or number: "ip4:icmp", "ip4:1", "ip6:ipv6-icmp", "ip:58".  The conn is
+ * a SOCK_RAW socket of that protocol (which needs CAP_NET_RAW: without it
+ * "dial ip4:icmp 127.0.0.1: socket: operation not permitted"); its family
+ * is chosen as Go's favoriteAddrFamily does (a wildcard listen on "ip" is
+ * IPv6).  Addresses are RN_ADDR_IP, with the zone from the scope id.  The
+ * conn's network in errors is the name without the protocol:
+ * "read ip4 127.0.0.1: i/o timeout".
+ *
+ * What a read returns on "ip4" differs by call, as in Go: rn_conn_read and
+ * rn_ipconn_read_msg_ip return the packet with its IPv4 header, while
+ * rn_ipconn_read_from_ip and rn_conn_read_from strip the header (Go's
+ * stripIPv4Header; so with a buffer too short for the whole packet they may
+ * not return a complete one).  IPv6 raw sockets never deliver the header.
+ * Writes take the payload only; the kernel adds the header.
+ *
+ * Read, Write, Close and deadlines are the Conn calls above.  rn_conn_write_to
+ * on an IP conn takes only RN_ADDR_IP (anything else is -EINVAL, as Go's
+ * IPConn.WriteTo).  Each function below gives -EINVAL (nothing else recorded
+ * but the reason) for a NULL handle or one that is not an IP conn.
+ */
+
+/**
+ * rn_ipconn_read_from_ip - ReadFromIP: one packet into @buf (cut to @n
+ * bytes), without its IPv4 header on an IPv4 socket, and its sender in
+ * @from (may be NULL; zeroed on error).  Returns the count, or a negative
+ * code with an OpError "read" (RN_ETIMEOUT, RN_ECLOSED, -errno inside
+ * SyscallError "recvfrom").
+ */
+ssize_t rn_ipconn_read_from_ip(rn_conn *c, void *buf, size_t n, rn_ipaddr *from);
+
+/**
+ * rn_ipconn_write_to_ip - WriteToIP: one packet with payload @buf to @to.
+ * Returns @n, or a negative code with an OpError "write" naming @to:
+ * RN_EWRITETOCONNECTED on a dialed conn ("write ip4 127.0.0.1->127.0.0.1:
+ * use of WriteTo with pre-connected connection"), RN_EMISSINGADDR for NULL
+ * @to, RN_EADDR for an address the socket's family cannot take, RN_ETIMEOUT,
+ * RN_ECLOSED, -errno inside SyscallError "sendto".
+ */
+ssize_t rn_ipconn_write_to_ip(rn_conn *c, const void *buf, size_t n, const rn_ipaddr *to);
+
+/**
+ * rn_ipconn_read_msg_ip - ReadMsgIP: one recvmsg into @buf (@n bytes; the
+ * IPv4 header is kept) and @oob (@oob_cap bytes of control data, e.g.
+ * IP_PKTINFO, IP_TTL or IPV6_PKTINFO enabled with setsockopt on
+ * rn_conn_fd; may be NULL when 0).  Outputs, each may be NULL: *@oobn the
+ * control bytes received, *@flags the message flags (MSG_TRUNC, MSG_CTRUNC),
+ * @from the sender (zeroed on error).  As Go's syscall.Recvmsg, with @n == 0
+ * and @oob_cap > 0 one byte of data is read into a dummy and counted.
+ * Returns the data count, or a negative code with an OpError "read"
+ * (RN_ETIMEOUT, RN_ECLOSED, -errno inside SyscallError "recvmsg").
+ */
+ssize_t rn_ipconn_read_msg_ip(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
+			      size_t *oobn, int *flags, rn_ipaddr *from);
+
+/**
+ * rn_ipconn_write_msg_ip - WriteMsgIP: one sendmsg of payload @buf (@n
+ * bytes) with control data @oob (@oobn bytes; may be NULL when 0) to @to.
+ * As Go 1.19, any call on a dialed conn is RN_EWRITETOCONNECTED and NULL @to
+ * on another RN_EMISSINGADDR.  On success all of @oob was sent; with @n == 0
+ * and @oobn > 0 one dummy byte carries the control data and 0 is returned
+ * (syscall.SendmsgN).  Returns the data count, or a negative code with an
+ * OpError "write" naming @to (RN_EADDR, RN_ETIMEOUT, RN_ECLOSED, -errno
+ * inside SyscallError "sendmsg").
+ */
+ssize_t rn_ipconn_write_msg_ip(rn_conn *c, const void *buf, size_t n, const void *oob,
+			       size_t oobn, const rn_ipaddr *to);
 
 /* ---- TCPConn ------------------------------------------------------------- */
 /*

@@ -56,8 +56,10 @@ expect 0 'ResolveUDPAddr: +\[fe80::1%eth0\]:443$' -- --network=udp '[fe80::1%eth
 expect 0 'ResolveIPAddr: +192\.0\.2\.1$' -- -n ip4:icmp 192.0.2.1
 expect 0 'ResolveTCPAddr: +error: unknown network foo$' -- --network foo 1.2.3.4:80
 # Accepted by nothing: exit status 1, and the errors are Go's.
-expect 1 'SplitHostPort: +error: address localhost: missing port in address$' -- localhost
-expect 1 'ResolveIPAddr: +error: lookup localhost: no such host$' -- --network ip localhost
+expect 1 'SplitHostPort: +error: address nosuch\.invalid: missing port in address$' -- nosuch.invalid
+expect 1 'ResolveIPAddr: +error: lookup nosuch\.invalid: no such host$' -- --network ip nosuch.invalid
+# Names resolve through /etc/hosts (then getaddrinfo).
+expect 0 'ResolveIPAddr: +127\.0\.0\.1$' -- --network ip4 localhost
 # One bad operand among good ones still fails the run.
 expect 1 'ResolveTCPAddr: +127\.0\.0\.1:80' -- 127.0.0.1:80 nonsense
 expect 0 '^usage: ringnet-addr ' -- --help
