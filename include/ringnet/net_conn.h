@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -382,6 +383,17 @@ int rn_tcpconn_set_write_buffer(rn_conn *c, int bytes);
  * with an OpError "writev".
  */
 ssize_t rn_conn_write_buffers(rn_conn *c, const struct iovec *iov, int iovcnt);
+
+/**
+ * rn_copy - TCPConn.ReadFrom / io.Copy: move bytes from @src to @dst until
+ * @src reaches end of stream, under @src's read deadline and @dst's write
+ * deadline (a read/write loop through a 32 KiB buffer; kernel splicing is
+ * future work).  Returns the count moved (end of stream is not an error),
+ * or when something stops it the count so far if > 0 (the reason, the
+ * failing Read's or Write's OpError, in rn_last_error()), else the negative
+ * code.
+ */
+int64_t rn_copy(rn_conn *dst, rn_conn *src);
 
 /**
  * rn_conn_file - File: a close-on-exec duplicate of the descriptor, which the
