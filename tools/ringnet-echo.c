@@ -39,11 +39,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--network NET] [--idle DURATION] ADDRESS\n"
 		"\n"
-		"A TCP echo server on the ringnet io_uring engine.  It listens on ADDRESS\n"
-		"as Go's net.Listen(NET, ADDRESS) does (\"127.0.0.1:7000\", \"[::1]:0\",\n"
-		"\":7000\"), prints \"listening on ADDR\" once ready (with the port the\n"
-		"kernel chose when the port is 0), and writes back whatever each\n"
-		"connection sends until the peer closes it.\n"
+		"A TCP and UDP echo server on the ringnet io_uring engine.  It listens on\n"
+		"ADDRESS as Go's net.Listen(NET, ADDRESS) does (\"127.0.0.1:7000\",\n"
+		"\"[::1]:0\", \":7000\"), prints \"listening on ADDR\" once ready (with the\n"
+		"port the kernel chose when the port is 0), and writes back whatever each\n"
+		"connection sends until the peer closes it.  On the same port it answers\n"
+		"each UDP datagram with the same bytes (ListenPacket, ReadFrom, WriteTo)\n"
+		"and prints \"udp echo on ADDR\".\n"
 		"\n"
 		"options:\n"
 		"  -n, --network NET     tcp (default), tcp4 or tcp6\n"
@@ -55,7 +57,7 @@ static void usage(FILE *f)
 		"  -V, --version         print the ringnet version and exit\n"
 		"\n"
 		"Each connection runs on its own thread for now; tasks arrive later.\n"
-		"UDP echo arrives later too, with UDP conns in this tool.\n"
+
 		"Errors are printed on stderr in Go's words.  SIGINT or SIGTERM closes\n"
 		"the listener, then the open connections, and the program exits 0; if\n"
 		"that is stuck, another signal a second or more later exits at once.\n"
@@ -399,6 +401,32 @@ static bool accept_error_transient(int code)
 	       code == -ECONNABORTED || code == -EINTR;
 }
 
+/* Answer every datagram with its own bytes until the conn is closed. */
+static void *udp_echo(void *arg)
+{
+	rn_conn *u = arg;
+	char *buf = malloc(65536);
+	char errbuf[ERRBUF];
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		rn_addr from;
+		ssize_t n = rn_conn_read_from(u, buf, 65536, &from);
+
+		if (n < 0) {
+			if (n == RN_ECLOSED)
+				break;
+			fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+			continue;
+		}
+		if (rn_conn_write_to(u, buf, (size_t)n, &from) < 0 && rn_last_error()->code != RN_ECLOSED)
+			fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+	}
+	free(buf);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -442,12 +470,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(network, "tcp") != 0 && strcmp(network, "tcp4") != 0 &&
 	    strcmp(network, "tcp6") != 0) {
-		if (strncmp(network, "udp", 3) == 0)
-			fprintf(stderr, "%s: UDP echo arrives later, with UDP conns in this tool; "
-				"--network must be tcp, tcp4 or tcp6\n", prog);
-		else
-			fprintf(stderr, "%s: --network must be tcp, tcp4 or tcp6, not \"%s\"\n",
-				prog, network);
+		fprintf(stderr, "%s: --network must be tcp, tcp4 or tcp6 (UDP follows it), not \"%s\"\n",
+			prog, network);
 		return 2;
 	}
 	if (argc - optind != 1) {
@@ -488,6 +512,23 @@ int main(int argc, char **argv)
 	char abuf[RN_ADDR_STRLEN];
 	rn_addr_string(&la, abuf, sizeof abuf);
 	printf("listening on %s\n", abuf);
+
+	/* UDP on the same address and port: "tcp4" listens "udp4", and so on. */
+	char unet[8];
+	snprintf(unet, sizeof unet, "udp%s", network + 3);
+	rn_conn *u = rn_listen_packet(unet, abuf);
+	if (!u) {
+		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		return 1;
+	}
+	pthread_t ut;
+	if ((rc = pthread_create(&ut, NULL, udp_echo, u)) != 0) {
+		fprintf(stderr, "%s: cannot start the UDP thread: %s\n", prog, strerror(rc));
+		return 1;
+	}
+	rn_addr ua = rn_conn_local_addr(u);
+	rn_addr_string(&ua, abuf, sizeof abuf);
+	printf("udp echo on %s\n", abuf);
 	if (fflush(stdout) != 0) {
 		perror(prog);
 		return 1;
@@ -528,6 +569,9 @@ int main(int argc, char **argv)
 		pthread_cond_wait(&conns_done, &mu);
 	pthread_mutex_unlock(&mu);
 	rn_listener_free(l);
+	rn_conn_close(u); /* wakes the UDP thread's ReadFrom */
+	pthread_join(ut, NULL);
+	rn_conn_free(u);
 
 	if (fflush(stdout) != 0) {
 		perror(prog);

@@ -103,6 +103,15 @@ num='[0-9]+(\.[0-9]+)?'
 if start_server 127.0.0.1:0; then
   check "$tmp/server.out" "^listening on $ip:$port\$"
   sport=${addr##*:}
+  check "$tmp/server.out" "^udp echo on $ip:$sport\$"
+  # The UDP echo on the same port answers a datagram with its own bytes.
+  reply=
+  if exec 5<>"/dev/udp/127.0.0.1/$sport"; then
+    printf 'ping-udp' >&5
+    IFS= read -r -t 2 -N 8 reply <&5 || true
+    exec 5<&-
+  fi
+  if [ "$reply" = ping-udp ]; then pass; else fail "udp echo: got \"$reply\", want \"ping-udp\""; fi
   "$demo_tool" --count 300 --stream-mib 4 "$addr" >"$tmp/demo.out" 2>&1
   rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -146,10 +155,10 @@ if start_server --idle 200ms 127.0.0.1:0; then
 fi
 
 # ---- flags and usage errors ----------------------------------------------------
-expect 0 '^usage: ringnet-echo ' 'tasks arrive later' 'UDP echo arrives later' -- --help
+expect 0 '^usage: ringnet-echo ' 'tasks arrive later' 'each UDP datagram' -- --help
 expect 2 'no ADDRESS given' -- 
 expect 2 "Try 'ringnet-echo --help'" -- --bogus
-expect 2 'UDP echo arrives later' -- --network udp 127.0.0.1:0
+expect 2 'must be tcp, tcp4 or tcp6 \(UDP follows it\)' -- --network udp 127.0.0.1:0
 expect 2 '^ringnet-echo: --idle: time: invalid duration "abc"$' -- --idle abc 127.0.0.1:0
 expect 2 '^ringnet-echo: --idle: time: missing unit in duration "5"$' -- --idle 5 127.0.0.1:0
 expect 2 '^ringnet-echo: --idle: time: unknown unit "xs" in duration "5xs"$' -- --idle 5xs 127.0.0.1:0
