@@ -367,3 +367,71 @@ int rn_conn_file(rn_conn *c)
 		return rni_err_einval("rn_conn_file: NULL connection or a Pipe");
 	return rni_fd_dup(&c->fd, &c->fd.laddr, &c->fd.raddr);
 }
+
+ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
+{
+	rne_engine *e;
+	int res, bid = -1;
+
+	if (l)
+		memset(l, 0, sizeof(*l));
+	if (!c || !l)
+		return rni_err_einval("rn_conn_read_lease: NULL connection or lease");
+	if (c->pipe || c->fd.sotype != SOCK_STREAM)
+		return rni_err_einval("rn_conn_read_lease: not a stream connection");
+	res = rni_conn_begin(c, "read", &e);
+	if (res < 0)
+		return res;
+	pthread_mutex_lock(&c->fd.rlock);
+	if (rne_bufring(e) == 0) {
+		res = rni_fd_recv_select(&c->fd, e, RNE_BUF_SIZE, &bid);
+		if (res > 0 && bid >= 0) {
+			l->data = rne_buf(e, (unsigned)bid);
+			l->len = (size_t)res;
+			l->priv_owner = e;
+			l->priv_bid = (unsigned)bid;
+		} else if (bid >= 0) {
+			rne_buf_return(e, (unsigned)bid); /* end of stream or an error */
+		}
+	} else {
+		res = -ENOBUFS;
+	}
+	if (res == -ENOBUFS) {
+		/* Every ring buffer is leased (or there is no ring): back-pressure
+		 * falls on memory of our own, never on the connection's data. */
+		void *buf = malloc(RNE_BUF_SIZE);
+
+		if (!buf) {
+			res = -ENOMEM;
+		} else {
+			res = rni_fd_recv(&c->fd, e, buf, RNE_BUF_SIZE, 0);
+			if (res > 0) {
+				l->data = buf;
+				l->len = (size_t)res;
+				l->priv_heap = buf;
+			} else {
+				free(buf);
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->fd.rlock);
+	rni_fd_leave(&c->fd);
+	if (res >= 0)
+		return res;
+	return rni_fd_wrap(&c->fd, res, "read", "read", &c->fd.laddr, &c->fd.raddr);
+}
+
+int rn_lease_release(rn_lease *l)
+{
+	if (!l)
+		return rni_err_einval("rn_lease_release: NULL lease");
+	if (l->priv_heap) {
+		free(l->priv_heap);
+	} else if (l->priv_owner) {
+		if (l->priv_owner != rne_current())
+			return rni_err_einval("rn_lease_release: not the thread that leased it");
+		rne_buf_return(l->priv_owner, l->priv_bid);
+	}
+	memset(l, 0, sizeof(*l));
+	return 0;
+}

@@ -174,6 +174,8 @@ struct io {
 	socklen_t *salen;
 	socklen_t sal;
 	int poll_mask;
+	bool select_buf;	/* recv into a buffer of the engine's buffer ring */
+	uint32_t cqe_flags;	/* out: the completion's flags */
 };
 
 static void prep(struct io_uring_sqe *sqe, int fd, const struct io *io)
@@ -181,6 +183,10 @@ static void prep(struct io_uring_sqe *sqe, int fd, const struct io *io)
 	switch (io->opcode) {
 	case IORING_OP_RECV:
 		io_uring_prep_recv(sqe, fd, io->buf, io->len, io->flags);
+		if (io->select_buf) {
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = RNE_BGID;
+		}
 		break;
 	case IORING_OP_SEND:
 		io_uring_prep_send(sqe, fd, io->buf, io->len, io->flags | MSG_NOSIGNAL);
@@ -239,9 +245,14 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 		io_uring_sqe_set_data(sqe, &op);
 		rne_link_deadline(e, sqe, deadline, &ts);
 		res = rne_wait(e, &op);
+		io->cqe_flags = op.flags;
 		if (atomic_load(&f->closed)) {
 			if (io->opcode == IORING_OP_ACCEPT && res >= 0)
 				close(res); /* accepted as Close ran: it must not leak */
+			if (op.flags & IORING_CQE_F_BUFFER) {
+				rne_buf_return(e, op.flags >> IORING_CQE_BUFFER_SHIFT);
+				io->cqe_flags = 0;
+			}
 			res = RN_ECLOSED;
 			break;
 		}
@@ -263,6 +274,15 @@ int rni_fd_recv(rni_fd *f, rne_engine *e, void *buf, size_t n, int flags)
 {
 	struct io io = { .opcode = IORING_OP_RECV, .buf = buf, .len = n, .flags = flags };
 	return run(f, e, &io, &f->rdeadline, 0, NULL);
+}
+
+int rni_fd_recv_select(rni_fd *f, rne_engine *e, size_t n, int *bid)
+{
+	struct io io = { .opcode = IORING_OP_RECV, .len = n, .select_buf = true };
+	int res = run(f, e, &io, &f->rdeadline, 0, NULL);
+
+	*bid = (io.cqe_flags & IORING_CQE_F_BUFFER) ? (int)(io.cqe_flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+	return res;
 }
 
 int rni_fd_send(rni_fd *f, rne_engine *e, const void *buf, size_t n, int flags)

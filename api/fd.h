@@ -89,6 +89,14 @@ int rni_fd_accept(rni_fd *f, rne_engine *e, struct sockaddr *sa, socklen_t *len)
 int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_t len,
 		   int64_t deadline, const rn_ctx *ctx);
 
+/*
+ * rni_fd_recv_select - a recv into a buffer the kernel picks from this
+ * engine's buffer ring: *bid is its id (or -1 when none was used: the
+ * caller must give a picked buffer back even for a result of 0).  -ENOBUFS
+ * when the ring is empty.
+ */
+int rni_fd_recv_select(rni_fd *f, rne_engine *e, size_t n, int *bid);
+
 /* rni_fd_kick - have every ring with an operation on @f cancel it (they re-check and retry). */
 void rni_fd_kick(rni_fd *f);
 int rni_fd_recvmsg(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags);

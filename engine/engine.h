@@ -34,9 +34,17 @@ struct rne_op {
 	bool done;
 };
 
+/* The provided-buffer ring: RNE_BUFS buffers of RNE_BUF_SIZE bytes, group RNE_BGID. */
+#define RNE_BUFS 64
+#define RNE_BUF_SIZE (16 * 1024)
+#define RNE_BGID 1
+
 typedef struct rne_engine {
 	struct io_uring ring;
 	unsigned features;		/* RN_ENGINE_* */
+	struct io_uring_buf_ring *br;	/* NULL until rne_bufring() */
+	char *br_bufs;
+	bool br_failed;
 	uint8_t supported[IORING_OP_LAST > 64 ? IORING_OP_LAST : 64]; /* probed opcodes */
 	unsigned probed_ops;		/* entries of supported[] that are valid */
 } rne_engine;
@@ -109,6 +117,18 @@ int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd);
 
 /* rne_ring_fd - the ring's own descriptor, the address for rne_cancel_fd. */
 static inline int rne_ring_fd(const rne_engine *e) { return e->ring.ring_fd; }
+
+/*
+ * rne_bufring - set up this engine's provided-buffer ring if it is not yet:
+ * 0, or -EOPNOTSUPP when the kernel refuses it, -ENOMEM.
+ */
+int rne_bufring(rne_engine *e);
+/* rne_buf - the memory of buffer @bid. */
+void *rne_buf(rne_engine *e, unsigned bid);
+/* rne_buf_return - give buffer @bid back to the kernel (on the ring's thread only). */
+void rne_buf_return(rne_engine *e, unsigned bid);
+/* rne_bufring_free - unregister and unmap the buffer ring (at teardown). */
+void rne_bufring_free(rne_engine *e);
 
 /* rne_now_ns - CLOCK_REALTIME in ns (the clock of deadlines). */
 int64_t rne_now_ns(void);

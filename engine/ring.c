@@ -38,6 +38,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static void engine_free(rne_engine *e)
 {
+	rne_bufring_free(e);
 	pthread_mutex_lock(&lifecycle);
 	io_uring_queue_exit(&e->ring);
 	pthread_mutex_unlock(&lifecycle);

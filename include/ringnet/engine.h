@@ -30,7 +30,8 @@ enum {
 	RN_ENGINE_MSG_RING = 1u << 5,	     /* IORING_OP_MSG_RING */
 	RN_ENGINE_SOCKET_OP = 1u << 6,	     /* IORING_OP_SOCKET */
 	RN_ENGINE_CANCEL_FD = 1u << 7,	     /* IORING_ASYNC_CANCEL_FD: Close and SetDeadline reach blocked calls */
-	RN_ENGINE_CQE_SKIP = 1u << 8	     /* IOSQE_CQE_SKIP_SUCCESS */
+	RN_ENGINE_CQE_SKIP = 1u << 8,	     /* IOSQE_CQE_SKIP_SUCCESS */
+	RN_ENGINE_BUF_RING = 1u << 9	     /* a provided-buffer ring is registered (zero-copy leases) */
 };
 
 /**

@@ -186,6 +186,38 @@ int rn_pipe(rn_conn **a, rn_conn **b);
  */
 ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n);
 
+/*
+ * A lease: bytes a read placed in memory ringnet owns, handed out without a
+ * copy.  data and len are the caller's to read until rn_lease_release().
+ */
+typedef struct rn_lease {
+	const void *data;
+	size_t len;
+	void *priv_owner;   /* ringnet's: the engine whose buffer ring lent it */
+	void *priv_heap;    /* ringnet's: a buffer of its own, when the ring was empty */
+	unsigned priv_bid;  /* ringnet's: the buffer id */
+} rn_lease;
+
+/**
+ * rn_conn_read_lease - Read without a copy: wait as Read does and lease the
+ * bytes (up to 16 KiB) from the calling thread's provided-buffer ring, where
+ * the kernel received them.  When every buffer is leased, or the kernel has
+ * no buffer rings, the bytes land in memory of ringnet's own instead (no data
+ * is ever dropped).  Stream connections only (-EINVAL otherwise).
+ *
+ * Returns the length (> 0) with @l filled; 0 at end of stream (nothing to
+ * release); or a negative code with an OpError "read", as rn_conn_read.
+ * Release every lease with rn_lease_release() on the same thread.
+ */
+ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l);
+
+/**
+ * rn_lease_release - give a lease's memory back.  Returns 0, or -EINVAL for
+ * NULL or a lease from another thread's ring (which stays leased).  A
+ * released (zeroed) lease may be released again harmlessly.
+ */
+int rn_lease_release(rn_lease *l);
+
 /**
  * rn_conn_write - Write: send all @n bytes.
  *
