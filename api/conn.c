@@ -129,6 +129,102 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 	return rni_fd_wrap(&c->fd, res, "read", "read", &c->fd.laddr, &c->fd.raddr);
 }
 
+/* One Write waiting in a stream's write queue. */
+struct rni_wq_entry {
+	const char *buf;
+	size_t len, sent;
+	int err;		/* why it stopped, 0 while it goes on */
+	bool done;
+	struct rni_wq_entry *next;
+};
+
+/*
+ * Be the flusher: send the queued Writes, oldest first, several per
+ * sendmsg, until our own is done.  Called with wq_mu held and flushing set;
+ * returns with wq_mu held.  The write lock keeps writev and the message
+ * calls, which send without the queue, from interleaving with us.
+ */
+static void flush(rn_conn *c, rne_engine *e, struct rni_wq_entry *mine)
+{
+	rni_fd *f = &c->fd;
+
+	pthread_mutex_unlock(&f->wq_mu);
+	pthread_mutex_lock(&f->wlock);
+	pthread_mutex_lock(&f->wq_mu);
+	while (!mine->done) {
+		struct iovec iov[64];
+		struct msghdr msg;
+		size_t left;
+		int n = 0, res;
+
+		for (struct rni_wq_entry *q = f->wq_head; q && n < 64; q = q->next, n++) {
+			size_t rest = q->len - q->sent;
+
+			iov[n].iov_base = (void *)(uintptr_t)(q->buf + q->sent);
+			iov[n].iov_len = rest > (1u << 30) ? (1u << 30) : rest;
+		}
+		pthread_mutex_unlock(&f->wq_mu);
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
+		res = rni_fd_sendmsg(f, e, &msg, 0);
+		pthread_mutex_lock(&f->wq_mu);
+		if (res < 0) {
+			/* Every Write in the queue stops with this reason. */
+			for (struct rni_wq_entry *q = f->wq_head; q; q = q->next) {
+				q->err = res;
+				q->done = true;
+			}
+			f->wq_head = f->wq_tail = NULL;
+			break;
+		}
+		for (left = (size_t)res; left > 0 && f->wq_head;) {
+			struct rni_wq_entry *q = f->wq_head;
+			size_t k = q->len - q->sent < left ? q->len - q->sent : left;
+
+			q->sent += k;
+			left -= k;
+			if (q->sent == q->len) {
+				q->done = true;
+				f->wq_head = q->next;
+				if (!f->wq_head)
+					f->wq_tail = NULL;
+			}
+		}
+		pthread_cond_broadcast(&f->wq_cv);
+	}
+	pthread_mutex_unlock(&f->wlock);
+}
+
+static ssize_t write_stream(rn_conn *c, rne_engine *e, const char *buf, size_t n)
+{
+	rni_fd *f = &c->fd;
+	struct rni_wq_entry me = { buf, n, 0, 0, false, NULL };
+
+	pthread_mutex_lock(&f->wq_mu);
+	if (f->wq_tail)
+		f->wq_tail->next = &me;
+	else
+		f->wq_head = &me;
+	f->wq_tail = &me;
+	while (!me.done) {
+		if (!f->flushing) {
+			f->flushing = true;
+			flush(c, e, &me);
+			f->flushing = false;
+			pthread_cond_broadcast(&f->wq_cv); /* the next waiter takes over */
+		} else {
+			pthread_cond_wait(&f->wq_cv, &f->wq_mu);
+		}
+	}
+	pthread_mutex_unlock(&f->wq_mu);
+	if (me.err) {
+		rni_fd_wrap(f, me.err, "write", "write", &f->laddr, &f->raddr);
+		return me.sent > 0 ? (ssize_t)me.sent : me.err;
+	}
+	return (ssize_t)me.sent;
+}
+
 ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -145,7 +241,13 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 	res = rni_conn_begin(c, "write", &e);
 	if (res < 0)
 		return res;
-	/* Go: Write returns only when all is sent or something stops it. */
+	if (c->fd.sotype == SOCK_STREAM) {
+		ssize_t w = n ? write_stream(c, e, buf, n) : 0;
+
+		rni_fd_leave(&c->fd);
+		return w;
+	}
+	/* A datagram socket: each Write is one message. */
 	pthread_mutex_lock(&c->fd.wlock);
 	do {
 		size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;

@@ -37,6 +37,10 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 	pthread_mutex_init(&f->wlock, NULL);
 	pthread_mutex_init(&f->mu, NULL);
 	f->waiters = NULL;
+	pthread_mutex_init(&f->wq_mu, NULL);
+	pthread_cond_init(&f->wq_cv, NULL);
+	f->wq_head = f->wq_tail = NULL;
+	f->flushing = false;
 }
 
 void rni_fd_destroy(rni_fd *f)
@@ -45,6 +49,8 @@ void rni_fd_destroy(rni_fd *f)
 	pthread_mutex_destroy(&f->rlock);
 	pthread_mutex_destroy(&f->wlock);
 	pthread_mutex_destroy(&f->mu);
+	pthread_mutex_destroy(&f->wq_mu);
+	pthread_cond_destroy(&f->wq_cv);
 }
 
 static void release(rni_fd *f)

@@ -47,6 +47,15 @@ typedef struct rni_fd {
 	pthread_mutex_t rlock, wlock;
 	pthread_mutex_t mu;	/* guards waiters */
 	rni_waiter *waiters;	/* calls with an operation in some ring */
+	/*
+	 * The stream write queue (api/conn.c): concurrent Writes wait here in
+	 * order, and whichever of them is the flusher sends the queued bytes
+	 * of several Writes with one sendmsg.
+	 */
+	pthread_mutex_t wq_mu;
+	pthread_cond_t wq_cv;
+	struct rni_wq_entry *wq_head, *wq_tail;
+	bool flushing;
 } rni_fd;
 
 /* rni_fd_init - take ownership of descriptor @fd. */

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -440,6 +441,83 @@ START_TEST(test_dial_context_deadline_and_timeout)
 }
 END_TEST
 
+struct wjob {
+	rn_conn *c;
+	const char *buf;
+	size_t n;
+	ssize_t ret;
+	int code;
+};
+
+static void *timed_write(void *arg)
+{
+	struct wjob *j = arg;
+
+	j->ret = rn_conn_write(j->c, j->buf, j->n);
+	j->code = j->ret < (ssize_t)j->n ? rn_last_error()->code : 0;
+	return NULL;
+}
+
+/*
+ * Eight writers queue on one conn whose peer does not read; the write
+ * deadline stops them all.  Every byte a Write reports sent must arrive, and
+ * nothing else: the queue's accounting is exact.
+ */
+START_TEST(test_queued_writers_account_every_byte_at_the_deadline)
+{
+	enum { W = 8, SZ = 1 << 20 };
+	static char bufs[W][SZ];
+	struct wjob jobs[W];
+	pthread_t t[W];
+	struct pair p;
+	size_t claimed = 0, got = 0;
+	char *sink = malloc(64 << 20);
+
+	ck_assert_ptr_nonnull(sink);
+	pair_open(&p);
+	for (int i = 0; i < W; i++)
+		memset(bufs[i], 'A' + i, SZ);
+	ck_assert_int_eq(rn_conn_set_write_deadline(p.client, rn_now() + 150 * RN_MILLISECOND), 0);
+	for (int i = 0; i < W; i++) {
+		jobs[i] = (struct wjob){ p.client, bufs[i], SZ, 0, 0 };
+		pthread_create(&t[i], NULL, timed_write, &jobs[i]);
+	}
+	for (int i = 0; i < W; i++) {
+		pthread_join(t[i], NULL);
+		/* Nothing sent is the code itself; a part sent is a short count. */
+		if (jobs[i].ret < 0)
+			ck_assert_int_eq(jobs[i].ret, RN_ETIMEOUT);
+		else if (jobs[i].ret < SZ)
+			ck_assert_msg(jobs[i].code == RN_ETIMEOUT, "writer %d: code %d", i, jobs[i].code);
+		claimed += jobs[i].ret > 0 ? (size_t)jobs[i].ret : 0;
+	}
+	ck_assert_msg(claimed < (size_t)W * SZ, "the socket swallowed 8 MiB unread?");
+	rn_conn_close(p.client);
+	for (;;) {
+		ssize_t r = rn_conn_read(p.server, sink + got, (64 << 20) - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	ck_assert_uint_eq(got, claimed);
+	/* Each writer's bytes arrive in one run: no interleaving inside a Write. */
+	for (size_t off = 0; off < got;) {
+		char ch = sink[off];
+		size_t run = 0;
+		int who = ch - 'A';
+
+		ck_assert_msg(who >= 0 && who < W, "stray byte %d at %zu", ch, off);
+		while (off + run < got && sink[off + run] == ch)
+			run++;
+		ck_assert_msg(run == (size_t)jobs[who].ret, "writer %d: run %zu, reported %zd", who, run,
+			      jobs[who].ret);
+		off += run;
+	}
+	free(sink);
+	pair_close(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("conn_extras");
@@ -456,6 +534,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_listen_config_reuse_port_and_control);
 	tcase_add_test(tc, test_dial_context_cancel_during_connect);
 	tcase_add_test(tc, test_dial_context_deadline_and_timeout);
+	tcase_add_test(tc, test_queued_writers_account_every_byte_at_the_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -219,7 +219,9 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l);
 int rn_lease_release(rn_lease *l);
 
 /**
- * rn_conn_write - Write: send all @n bytes.
+ * rn_conn_write - Write: send all @n bytes.  Concurrent Writes on a stream
+ * conn queue in order and each goes out whole; the bytes of several queued
+ * Writes leave in one sendmsg, so writers that pile up cost fewer calls.
  *
  * Returns @n, or when a deadline, Close or error stops it: the count already
  * sent if it is > 0 (a short count, with the reason in rn_last_error()),
