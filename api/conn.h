@@ -108,6 +108,35 @@ rn_conn *rni_listen_unixgram(const char *network, const rn_unixaddr *la);
  */
 void rni_unix_listener_unlink(rn_listener *l);
 
+/* One message in (api/msg.c): what to receive into, and what came. */
+struct rni_msg {
+	void *buf;
+	size_t n;
+	void *oob;
+	size_t oob_cap;
+	int recv_flags;			/* MSG_* for recvmsg */
+	struct sockaddr_storage ss;	/* out: the sender */
+	socklen_t sslen;		/* out: its length (0: none) */
+	size_t oobn;			/* out: control bytes received */
+	int flags;			/* out: the message's MSG_* flags */
+};
+
+/*
+ * rni_conn_recvmsg - one message from @c on the engine, under the read lock
+ * and deadline.  Returns the data count, or the code of an OpError "read"
+ * {laddr, raddr} wrapping @syscall's errno.
+ */
+int rni_conn_recvmsg(rn_conn *c, struct rni_msg *m, const char *syscall);
+
+/*
+ * rni_conn_sendmsg - one message to @to (NULL: the connected peer) with
+ * control data, under the write lock and deadline.  Returns the data count,
+ * or the code of an OpError "write" {laddr, @dst} wrapping @syscall's errno.
+ */
+int rni_conn_sendmsg(rn_conn *c, const void *buf, size_t n, const void *oob, size_t oobn,
+		     const struct sockaddr_storage *to, socklen_t tolen, const rn_addr *dst,
+		     const char *syscall);
+
 /* Pipe (api/pipe.c): the Conn methods of a pipe end; errors recorded. */
 ssize_t rni_pipe_read(rn_conn *c, void *b, size_t n);
 ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n);

@@ -156,21 +156,6 @@ static ssize_t strip_ipv4_header(ssize_t n, unsigned char *b, size_t cap)
 	return n - (ssize_t)l;
 }
 
-/*
- * One recvmsg on @c: the data into @buf, control data into @oob, the sender
- * into @ss.  Returns the count or the raw error (nothing recorded).
- */
-static int recv_one(rn_conn *c, rne_engine *e, struct msghdr *msg)
-{
-	int res;
-
-	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, msg, 0);
-	pthread_mutex_unlock(&c->fd.rlock);
-	rni_fd_leave(&c->fd);
-	return res;
-}
-
 /* The sender, as Go's sockaddrToIP (zeroed when the kernel gave none). */
 static void sender(rn_ipaddr *from, const struct sockaddr_storage *ss, socklen_t len)
 {
@@ -184,10 +169,7 @@ static void sender(rn_ipaddr *from, const struct sockaddr_storage *ss, socklen_t
 
 ssize_t rn_ipconn_read_from_ip(rn_conn *c, void *buf, size_t n, rn_ipaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
-	rne_engine *e;
+	struct rni_msg m = { .buf = buf, .n = n };
 	int res;
 
 	if (from)
@@ -196,34 +178,20 @@ ssize_t rn_ipconn_read_from_ip(rn_conn *c, void *buf, size_t n, rn_ipaddr *from)
 		return rni_err_einval("rn_ipconn_read_from_ip: NULL connection or buffer");
 	if (!is_ip(c))
 		return rni_err_einval("rn_ipconn_read_from_ip: not an IP connection");
-	if (n > 1u << 30)
-		iov.iov_len = 1u << 30; /* Go's maxRW */
-	res = rni_conn_begin(c, "read", &e);
+	res = rni_conn_recvmsg(c, &m, "recvfrom");
 	if (res < 0)
 		return res;
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	res = recv_one(c, e, &msg);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvfrom", &c->fd.laddr, &c->fd.raddr);
-	sender(from, &ss, msg.msg_namelen);
-	if (msg.msg_namelen >= (socklen_t)sizeof(sa_family_t) && ss.ss_family == AF_INET)
-		return strip_ipv4_header(res, buf, iov.iov_len);
+	sender(from, &m.ss, m.sslen);
+	if (m.sslen >= (socklen_t)sizeof(sa_family_t) && m.ss.ss_family == AF_INET)
+		return strip_ipv4_header(res, buf, n > (1u << 30) ? (1u << 30) : n);
 	return res;
 }
 
 ssize_t rn_ipconn_read_msg_ip(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
 			      size_t *oobn, int *flags, rn_ipaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
+	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap };
 	unsigned char dummy;
-	rne_engine *e;
 	int res;
 
 	if (oobn)
@@ -236,32 +204,19 @@ ssize_t rn_ipconn_read_msg_ip(rn_conn *c, void *buf, size_t n, void *oob, size_t
 		return rni_err_einval("rn_ipconn_read_msg_ip: NULL connection or buffer");
 	if (!is_ip(c))
 		return rni_err_einval("rn_ipconn_read_msg_ip: not an IP connection");
-	if (n > 1u << 30)
-		iov.iov_len = 1u << 30;
 	if (oob_cap > 0 && n == 0) {
 		/* syscall.Recvmsg: on a socket that is not SOCK_DGRAM, read one byte. */
-		iov.iov_base = &dummy;
-		iov.iov_len = 1;
+		m.buf = &dummy;
+		m.n = 1;
 	}
-	res = rni_conn_begin(c, "read", &e);
+	res = rni_conn_recvmsg(c, &m, "recvmsg");
 	if (res < 0)
 		return res;
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oob_cap ? oob : NULL;
-	msg.msg_controllen = oob_cap;
-	res = recv_one(c, e, &msg);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvmsg", &c->fd.laddr, &c->fd.raddr);
 	if (oobn)
-		*oobn = msg.msg_controllen;
+		*oobn = m.oobn;
 	if (flags)
-		*flags = msg.msg_flags;
-	sender(from, &ss, msg.msg_namelen);
+		*flags = m.flags;
+	sender(from, &m.ss, m.sslen);
 	return res;
 }
 
@@ -284,40 +239,11 @@ static int check_dest(rn_conn *c, const rn_ipaddr *to, const rn_addr *dst,
 	return 0;
 }
 
-/* Enter @c for a write naming @dst in every error (Close's too), as Go. */
-static int begin_write(rn_conn *c, const rn_addr *dst, rne_engine **e)
-{
-	int res = rni_fd_enter(&c->fd);
-
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", NULL, &c->fd.laddr, dst);
-	*e = rni_engine("write", c->fd.net, dst);
-	if (!*e) {
-		rni_fd_leave(&c->fd);
-		return rn_last_error()->code;
-	}
-	return 0;
-}
-
-static int send_one(rn_conn *c, rne_engine *e, const struct msghdr *msg)
-{
-	int res;
-
-	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
-	rni_fd_leave(&c->fd);
-	return res;
-}
-
 ssize_t rn_ipconn_write_to_ip(rn_conn *c, const void *buf, size_t n, const rn_ipaddr *to)
 {
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
 	rn_addr dst = rn_addr_from_ip(to);
 	const rn_addr *dstp = to ? &dst : NULL;
-	rne_engine *e;
 	socklen_t len = 0;
 	int res;
 
@@ -330,30 +256,16 @@ ssize_t rn_ipconn_write_to_ip(rn_conn *c, const void *buf, size_t n, const rn_ip
 	res = check_dest(c, to, dstp, &ss, &len);
 	if (res < 0)
 		return res;
-	res = begin_write(c, dstp, &e);
-	if (res < 0)
-		return res;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	res = send_one(c, e, &msg);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendto", &c->fd.laddr, dstp);
-	return res;
+	return rni_conn_sendmsg(c, buf, n, NULL, 0, &ss, len, dstp, "sendto");
 }
 
 ssize_t rn_ipconn_write_msg_ip(rn_conn *c, const void *buf, size_t n, const void *oob,
 			       size_t oobn, const rn_ipaddr *to)
 {
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
-	unsigned char dummy = 0;
+	static const unsigned char dummy;
 	rn_addr dst = rn_addr_from_ip(to);
 	const rn_addr *dstp = to ? &dst : NULL;
-	rne_engine *e;
 	socklen_t len = 0;
 	int res;
 
@@ -368,23 +280,8 @@ ssize_t rn_ipconn_write_msg_ip(rn_conn *c, const void *buf, size_t n, const void
 		return res;
 	if (oobn > 0 && n == 0) {
 		/* syscall.SendmsgN: on a socket that is not SOCK_DGRAM, send one byte. */
-		iov.iov_base = &dummy;
-		iov.iov_len = 1;
+		res = rni_conn_sendmsg(c, &dummy, 1, oob, oobn, &ss, len, dstp, "sendmsg");
+		return res < 0 ? res : 0; /* the dummy byte is not the caller's */
 	}
-	res = begin_write(c, dstp, &e);
-	if (res < 0)
-		return res;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
-	msg.msg_controllen = oobn;
-	res = send_one(c, e, &msg);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendmsg", &c->fd.laddr, dstp);
-	if (oobn > 0 && n == 0)
-		res = 0; /* the dummy byte is not the caller's */
-	return res;
+	return rni_conn_sendmsg(c, buf, n, oob, oobn, &ss, len, dstp, "sendmsg");
 }

@@ -91,10 +91,7 @@ fail:
 
 ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
-	rne_engine *e;
+	struct rni_msg m = { .buf = buf, .n = n };
 	int res;
 
 	if (!c || (!buf && n))
@@ -103,22 +100,9 @@ ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *fr
 		return rni_err_einval("rn_udpconn_read_from_udp: not a UDP connection");
 	if (from)
 		memset(from, 0, sizeof(*from));
-	res = rni_conn_begin(c, "read", &e);
-	if (res < 0)
-		return res;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.rlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvfrom", &c->fd.laddr, &c->fd.raddr);
-	if (from)
-		rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&ss, msg.msg_namelen);
+	res = rni_conn_recvmsg(c, &m, "recvfrom");
+	if (res >= 0 && from)
+		rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&m.ss, m.sslen);
 	return res;
 }
 
@@ -156,12 +140,8 @@ ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from)
 ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_udpaddr *to)
 {
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
 	rn_addr dst = rn_addr_from_udp(to);
-	rne_engine *e;
 	socklen_t len;
-	int res;
 
 	if (!c || (!buf && n))
 		return rni_err_einval("rn_udpconn_write_to_udp: NULL connection or buffer");
@@ -173,27 +153,7 @@ ssize_t rn_udpconn_write_to_udp(rn_conn *c, const void *buf, size_t n, const rn_
 		return rni_fd_wrap(&c->fd, RN_EMISSINGADDR, "write", NULL, &c->fd.laddr, NULL);
 	if (rn_udpaddr_to_sockaddr(to, c->fd.family, &ss, &len) < 0)
 		return rni_err_op("write", c->fd.net, &c->fd.laddr, &dst);
-	/* Go names the destination in every WriteTo error, Close's too. */
-	res = rni_fd_enter(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", NULL, &c->fd.laddr, &dst);
-	e = rni_engine("write", c->fd.net, &dst);
-	if (!e) {
-		rni_fd_leave(&c->fd);
-		return rn_last_error()->code;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendto", &c->fd.laddr, &dst);
-	return res;
+	return rni_conn_sendmsg(c, buf, n, NULL, 0, &ss, len, &dst, "sendto");
 }
 
 ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *to)
@@ -229,10 +189,7 @@ ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *t
 ssize_t rn_udpconn_read_msg_udp(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
 				size_t *oobn, int *flags, rn_udpaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
-	rne_engine *e;
+	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap };
 	int res;
 
 	if (oobn)
@@ -245,31 +202,15 @@ ssize_t rn_udpconn_read_msg_udp(rn_conn *c, void *buf, size_t n, void *oob, size
 		return rni_err_einval("rn_udpconn_read_msg_udp: NULL connection or buffer");
 	if (!is_udp(c))
 		return rni_err_einval("rn_udpconn_read_msg_udp: not a UDP connection");
-	if (n > 1u << 30)
-		iov.iov_len = 1u << 30; /* Go's maxRW */
-	res = rni_conn_begin(c, "read", &e);
+	res = rni_conn_recvmsg(c, &m, "recvmsg");
 	if (res < 0)
 		return res;
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oob_cap ? oob : NULL;
-	msg.msg_controllen = oob_cap;
-	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.rlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvmsg", &c->fd.laddr, &c->fd.raddr);
 	if (oobn)
-		*oobn = msg.msg_controllen;
+		*oobn = m.oobn;
 	if (flags)
-		*flags = msg.msg_flags;
-	if (from && msg.msg_namelen >= (socklen_t)sizeof(sa_family_t) &&
-	    rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&ss, msg.msg_namelen) < 0)
+		*flags = m.flags;
+	if (from && m.sslen >= (socklen_t)sizeof(sa_family_t) &&
+	    rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&m.ss, m.sslen) < 0)
 		memset(from, 0, sizeof(*from));
 	return res;
 }
@@ -278,14 +219,10 @@ ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const vo
 				 size_t oobn, const rn_udpaddr *to)
 {
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
 	rn_addr dst = rn_addr_from_udp(to);
 	const rn_addr *dstp = to ? &dst : NULL;
 	bool connected;
 	socklen_t len = 0;
-	rne_engine *e;
-	int res;
 
 	if (!c || (!buf && n) || (!oob && oobn))
 		return rni_err_einval("rn_udpconn_write_msg_udp: NULL connection or buffer");
@@ -301,27 +238,5 @@ ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const vo
 		return rni_fd_wrap(&c->fd, RN_EMISSINGADDR, "write", NULL, &c->fd.laddr, NULL);
 	if (to && rn_udpaddr_to_sockaddr(to, c->fd.family, &ss, &len) < 0)
 		return rni_err_op("write", c->fd.net, &c->fd.laddr, dstp);
-	/* Go names the destination in every WriteMsgUDP error, Close's too. */
-	res = rni_fd_enter(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", NULL, &c->fd.laddr, dstp);
-	e = rni_engine("write", c->fd.net, dstp);
-	if (!e) {
-		rni_fd_leave(&c->fd);
-		return rn_last_error()->code;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = to ? &ss : NULL;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
-	msg.msg_controllen = oobn;
-	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendmsg", &c->fd.laddr, dstp);
-	return res;
+	return rni_conn_sendmsg(c, buf, n, oob, oobn, to ? &ss : NULL, len, dstp, "sendmsg");
 }

@@ -287,10 +287,7 @@ int rn_unixlistener_set_unlink_on_close(rn_listener *l, bool unlink_on_close)
 
 ssize_t rn_unixconn_read_from_unix(rn_conn *c, void *buf, size_t n, rn_unixaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
-	rne_engine *e;
+	struct rni_msg m = { .buf = buf, .n = n };
 	int res;
 
 	if (from)
@@ -299,24 +296,9 @@ ssize_t rn_unixconn_read_from_unix(rn_conn *c, void *buf, size_t n, rn_unixaddr 
 		return rni_err_einval("rn_unixconn_read_from_unix: NULL connection or buffer");
 	if (!is_unix(c))
 		return rni_err_einval("rn_unixconn_read_from_unix: not a Unix connection");
-	if (n > 1u << 30)
-		iov.iov_len = 1u << 30; /* Go's maxRW */
-	res = rni_conn_begin(c, "read", &e);
-	if (res < 0)
-		return res;
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	pthread_mutex_lock(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.rlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvfrom", &c->fd.laddr, &c->fd.raddr);
-	sender(from, &ss, msg.msg_namelen, c->fd.sotype);
+	res = rni_conn_recvmsg(c, &m, "recvfrom");
+	if (res >= 0)
+		sender(from, &m.ss, m.sslen, c->fd.sotype);
 	return res;
 }
 
@@ -337,11 +319,8 @@ static int check_dest(rn_conn *c, const rn_unixaddr *to, const rn_addr *dst,
 ssize_t rn_unixconn_write_to_unix(rn_conn *c, const void *buf, size_t n, const rn_unixaddr *to)
 {
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
 	rn_addr dst = rn_addr_from_unix(to);
 	const rn_addr *dstp = to ? &dst : NULL;
-	rne_engine *e;
 	socklen_t len;
 	int res;
 
@@ -358,31 +337,16 @@ ssize_t rn_unixconn_write_to_unix(rn_conn *c, const void *buf, size_t n, const r
 	res = check_dest(c, to, dstp, &ss, &len, "sendto");
 	if (res < 0)
 		return res;
-	res = rni_conn_begin(c, "write", &e);
-	if (res < 0)
-		return res;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendto", &c->fd.laddr, dstp);
-	return res;
+	return rni_conn_sendmsg(c, buf, n, NULL, 0, &ss, len, dstp, "sendto");
 }
 
 ssize_t rn_unixconn_read_msg_unix(rn_conn *c, void *buf, size_t n, void *oob, size_t oob_cap,
 				  size_t *oobn, int *flags, rn_unixaddr *from)
 {
-	struct sockaddr_storage ss;
-	struct iovec iov = { buf, n };
-	struct msghdr msg;
+	/* Go's readMsgFlags on Linux: descriptors arrive close-on-exec. */
+	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap,
+			     .recv_flags = MSG_CMSG_CLOEXEC };
 	unsigned char dummy;
-	rne_engine *e;
 	int res;
 
 	if (oobn)
@@ -395,50 +359,30 @@ ssize_t rn_unixconn_read_msg_unix(rn_conn *c, void *buf, size_t n, void *oob, si
 		return rni_err_einval("rn_unixconn_read_msg_unix: NULL connection or buffer");
 	if (!is_unix(c))
 		return rni_err_einval("rn_unixconn_read_msg_unix: not a Unix connection");
-	if (n > 1u << 30)
-		iov.iov_len = 1u << 30;
 	if (oob_cap > 0 && n == 0 && c->fd.sotype != SOCK_DGRAM) {
 		/* syscall.Recvmsg: receive at least one normal byte. */
-		iov.iov_base = &dummy;
-		iov.iov_len = 1;
+		m.buf = &dummy;
+		m.n = 1;
 	}
-	res = rni_conn_begin(c, "read", &e);
+	res = rni_conn_recvmsg(c, &m, "recvmsg");
 	if (res < 0)
 		return res;
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &ss;
-	msg.msg_namelen = sizeof(ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oob_cap ? oob : NULL;
-	msg.msg_controllen = oob_cap;
-	pthread_mutex_lock(&c->fd.rlock);
-	/* Go's readMsgFlags on Linux: descriptors arrive close-on-exec. */
-	res = rni_fd_recvmsg(&c->fd, e, &msg, MSG_CMSG_CLOEXEC);
-	pthread_mutex_unlock(&c->fd.rlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "read", "recvmsg", &c->fd.laddr, &c->fd.raddr);
 	if (oobn)
-		*oobn = msg.msg_controllen;
+		*oobn = m.oobn;
 	if (flags)
-		*flags = msg.msg_flags;
-	sender(from, &ss, msg.msg_namelen, c->fd.sotype);
+		*flags = m.flags;
+	sender(from, &m.ss, m.sslen, c->fd.sotype);
 	return res;
 }
 
 ssize_t rn_unixconn_write_msg_unix(rn_conn *c, const void *buf, size_t n, const void *oob,
 				   size_t oobn, const rn_unixaddr *to)
 {
+	static const unsigned char dummy;
 	struct sockaddr_storage ss;
-	struct iovec iov = { (void *)(uintptr_t)buf, n };
-	struct msghdr msg;
-	unsigned char dummy = 0;
 	rn_addr dst = rn_addr_from_unix(to);
 	const rn_addr *dstp = to ? &dst : NULL;
 	socklen_t len = 0;
-	rne_engine *e;
 	int res;
 
 	if (!c || (!buf && n) || (!oob && oobn))
@@ -457,28 +401,10 @@ ssize_t rn_unixconn_write_msg_unix(rn_conn *c, const void *buf, size_t n, const 
 	}
 	if (oobn > 0 && n == 0 && c->fd.sotype != SOCK_DGRAM) {
 		/* syscall.SendmsgN: send at least one normal byte. */
-		iov.iov_base = &dummy;
-		iov.iov_len = 1;
+		res = rni_conn_sendmsg(c, &dummy, 1, oob, oobn, to ? &ss : NULL, len, dstp, "sendmsg");
+		return res < 0 ? res : 0; /* the dummy byte is not the caller's */
 	}
-	res = rni_conn_begin(c, "write", &e);
-	if (res < 0)
-		return res;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = to ? &ss : NULL;
-	msg.msg_namelen = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
-	msg.msg_controllen = oobn;
-	pthread_mutex_lock(&c->fd.wlock);
-	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
-	rni_fd_leave(&c->fd);
-	if (res < 0)
-		return rni_fd_wrap(&c->fd, res, "write", "sendmsg", &c->fd.laddr, dstp);
-	if (oobn > 0 && n == 0)
-		res = 0; /* the dummy byte is not the caller's */
-	return res;
+	return rni_conn_sendmsg(c, buf, n, oob, oobn, to ? &ss : NULL, len, dstp, "sendmsg");
 }
 
 static int unix_shutdown(rn_conn *c, int how)
