@@ -41,10 +41,6 @@ static int adopt(int fd, int *family, int *sotype, const char **net)
 		close(s);
 		return rni_err_errno(EPROTONOSUPPORT, NULL);
 	}
-	if (!strcmp(*net, "ip")) {
-		close(s);
-		return rni_err_text(-EPROTONOSUPPORT, "ringnet: IP conns are not implemented yet");
-	}
 	return s;
 }
 
@@ -64,7 +60,7 @@ static rn_conn *file_conn(int fd, bool packet)
 		fail();
 		return NULL;
 	}
-	/* Go: FilePacketConn takes UDP and Unix; FileConn stream ones too. */
+	/* Go: FilePacketConn takes UDP, IP and Unix; FileConn stream ones too. */
 	if (packet && sotype == SOCK_STREAM) {
 		close(s);
 		rni_err_errno(EINVAL, NULL);

@@ -206,6 +206,27 @@ START_TEST(test_file_conn_adopts_tcp_and_udp)
 }
 END_TEST
 
+START_TEST(test_file_conn_adopts_a_raw_socket)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	rn_conn *c;
+	rn_addr la;
+
+	if (fd < 0) {
+		printf("test_file_conn_adopts_a_raw_socket: skipped: raw socket: %s (needs CAP_NET_RAW)\n",
+		       rn_strerror(-errno));
+		return;
+	}
+	c = rn_file_conn(fd);
+	close(fd);
+	ck_assert_ptr_nonnull(c);
+	la = rn_conn_local_addr(c);
+	ck_assert_int_eq(la.kind, RN_ADDR_IP);
+	ck_assert_str_eq(rn_addr_network(&la), "ip");
+	rn_conn_free(c);
+}
+END_TEST
+
 START_TEST(test_file_conn_errors)
 {
 	char e[256];
@@ -528,6 +549,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_write_buffers_after_close);
 	tcase_add_test(tc, test_file_is_an_independent_duplicate);
 	tcase_add_test(tc, test_file_conn_adopts_tcp_and_udp);
+	tcase_add_test(tc, test_file_conn_adopts_a_raw_socket);
 	tcase_add_test(tc, test_file_conn_errors);
 	tcase_add_test(tc, test_dialer_control_local_addr_keepalive);
 	tcase_add_test(tc, test_dialer_keepalive_negative_disables);

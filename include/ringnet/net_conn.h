@@ -441,17 +441,18 @@ int rn_listener_file(rn_listener *l);
 
 /**
  * rn_file_conn - FileConn: a conn on a duplicate of socket @fd (the caller
- * keeps @fd): TCP, UDP or Unix, told apart by the socket's family and type.
+ * keeps @fd): TCP, UDP, IP (raw) or Unix, told apart by the socket's family
+ * and type.
  * Returns a handle for rn_conn_free(), or NULL with an OpError "file"
- * ("file file+net: ...": -EPROTONOSUPPORT for another family or for IP
- * sockets (not yet implemented), -ENOTSOCK, -EBADF).
+ * ("file file+net: ...": -EPROTONOSUPPORT for another family, -ENOTSOCK,
+ * -EBADF).
  */
 rn_conn *rn_file_conn(int fd);
 
 /** rn_file_listener - FileListener: as rn_file_conn, for a listening TCP or Unix socket. */
 rn_listener *rn_file_listener(int fd);
 
-/** rn_file_packet_conn - FilePacketConn: as rn_file_conn, for a UDP or unixgram socket. */
+/** rn_file_packet_conn - FilePacketConn: as rn_file_conn, for a UDP, IP or unixgram socket. */
 rn_conn *rn_file_packet_conn(int fd);
 
 /**
