@@ -96,9 +96,8 @@ int rni_connect(rn_conn *c, rne_engine *e, const struct sockaddr *sa, socklen_t 
 rn_conn *rni_dial_ip(const char *network, const rn_ipaddr *ra, const rni_dial *o);
 rn_conn *rni_listen_ip(const char *network, const rn_ipaddr *la, const rn_listen_config *lc);
 
-/* Unix (api/unixsock.c): @la may be NULL for an unnamed local end. */
-rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unixaddr *ra,
-		       int64_t deadline);
+/* Unix (api/unixsock.c): the Dialer's local address, if a Unix one, names the local end. */
+rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *ra, const rni_dial *o);
 rn_listener *rni_listen_unix(const char *network, const rn_unixaddr *la);
 rn_conn *rni_listen_unixgram(const char *network, const rn_unixaddr *la);
 /*

@@ -174,10 +174,7 @@ rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *net
 
 		rc = rn_resolve_unix_addr(network, address, &ra);
 		if (rc == 0)
-			return rni_dial_unix(network,
-					     o.d->local_addr.kind == RN_ADDR_UNIX ? &o.d->local_addr.u.un
-										  : NULL,
-					     &ra, o.deadline);
+			return rni_dial_unix(network, &ra, &o);
 	} else if (rc == 0) {
 		rn_parse_network(network, true, &nw);
 		rc = rni_internet_addrs(p == P_IP ? nw.afnet : network, address, &as, &port);

@@ -114,9 +114,9 @@ static int listen_socket(int sotype, const rn_unixaddr *la)
 
 /* ---- Dial, Listen, ListenPacket ---------------------------------------------- */
 
-rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unixaddr *ra,
-		       int64_t deadline)
+rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *ra, const rni_dial *o)
 {
+	const rn_unixaddr *la = o->d->local_addr.kind == RN_ADDR_UNIX ? &o->d->local_addr.u.un : NULL;
 	rn_addr src = rn_addr_from_unix(la), dst = rn_addr_from_unix(ra);
 	const rn_addr *srcp = la ? &src : NULL, *dstp = ra ? &dst : NULL;
 	struct sockaddr_storage ss;
@@ -158,6 +158,12 @@ rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unix
 		rni_err_op("dial", network, srcp, dstp);
 		return NULL;
 	}
+	rc = rni_control(o->d->control, o->d->control_arg, network, AF_UNIX, &dst, fd);
+	if (rc < 0) {
+		rni_err_op("dial", network, srcp, dstp);
+		rn_conn_free(c);
+		return NULL;
+	}
 	if (la) {
 		rc = rn_unixaddr_to_sockaddr(la, &ss, &len) < 0 ? -EINVAL : 0;
 		if (rc == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0)
@@ -171,7 +177,7 @@ rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *la, const rn_unix
 	if (ra) {
 		rc = rn_unixaddr_to_sockaddr(ra, &ss, &len) < 0 ? -EINVAL : 0;
 		if (rc == 0)
-			rc = rni_fd_connect(&c->fd, e, (struct sockaddr *)&ss, len, deadline, NULL);
+			rc = rni_connect(c, e, (struct sockaddr *)&ss, len, o);
 		if (rc < 0) {
 			rni_fd_wrap(&c->fd, rc, "dial", "connect", srcp, dstp);
 			rn_conn_free(c);

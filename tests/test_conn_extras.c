@@ -364,6 +364,56 @@ START_TEST(test_listen_config_reuse_port_and_control)
 }
 END_TEST
 
+START_TEST(test_listen_config_keep_alive_for_accepted_conns)
+{
+	char a[RN_ADDR_STRLEN];
+	rn_listen_config lc;
+	rn_listener *l;
+	rn_conn *c, *s;
+	int v = 1;
+	socklen_t vl = sizeof(v);
+
+	memset(&lc, 0, sizeof(lc));
+	lc.keep_alive = -1; /* Go: negative turns keep-alives off on accepted conns */
+	l = rn_listen_config_listen(&lc, NULL, "tcp", "127.0.0.1:0");
+	ck_assert_ptr_nonnull(l);
+	addr_text(rn_listener_addr(l), a, sizeof(a));
+	c = rn_dial("tcp", a);
+	s = rn_listener_accept(l);
+	ck_assert(c && s);
+	ck_assert_int_eq(getsockopt(rn_conn_fd(s), SOL_SOCKET, SO_KEEPALIVE, &v, &vl), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(getsockopt(rn_conn_fd(s), IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	ck_assert_int_eq(v, 1);
+	rn_conn_free(c);
+	rn_conn_free(s);
+	rn_listener_free(l);
+}
+END_TEST
+
+START_TEST(test_unix_dial_runs_the_control_function)
+{
+	char path[108];
+	rn_listener *l;
+	rn_dialer d;
+	rn_conn *c;
+
+	snprintf(path, sizeof(path), "@ringnet-ctl-%d", (int)getpid());
+	l = rn_listen("unix", path);
+	ck_assert_ptr_nonnull(l);
+	memset(&d, 0, sizeof(d));
+	d.control = control;
+	seen_control = 0;
+	c = rn_dialer_dial(&d, "unix", path);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(seen_control, 1);
+	ck_assert_str_eq(control_net, "unix");
+	ck_assert_str_eq(control_addr, path);
+	rn_conn_free(c);
+	rn_listener_free(l);
+}
+END_TEST
+
 /* A loopback listener whose accept queue is full: new SYNs are dropped. */
 struct full {
 	int lfd, fill[4];
@@ -554,6 +604,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_dialer_control_local_addr_keepalive);
 	tcase_add_test(tc, test_dialer_keepalive_negative_disables);
 	tcase_add_test(tc, test_listen_config_reuse_port_and_control);
+	tcase_add_test(tc, test_listen_config_keep_alive_for_accepted_conns);
+	tcase_add_test(tc, test_unix_dial_runs_the_control_function);
 	tcase_add_test(tc, test_dial_context_cancel_during_connect);
 	tcase_add_test(tc, test_dial_context_deadline_and_timeout);
 	tcase_add_test(tc, test_queued_writers_account_every_byte_at_the_deadline);
