@@ -33,7 +33,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	exit 1
 fi
 
-targets=${FUZZ_TARGETS:-"fuzz_parse_ip fuzz_parse_cidr fuzz_split_host_port fuzz_parse_mac fuzz_network"}
+targets=${FUZZ_TARGETS:-"fuzz_parse_ip fuzz_parse_cidr fuzz_split_host_port fuzz_parse_mac fuzz_network fuzz_unix_rights"}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 mkdir -p "$build"
