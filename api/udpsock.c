@@ -4,6 +4,7 @@
  * udpsock.go / udpsock_posix.go.  Read and Write are conn.c's.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -57,7 +58,16 @@ rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la, const rn_list
 	int fd, one = 1;
 	rn_conn *c;
 
-	if (rn_udpaddr_to_sockaddr(la, family, &ss, &len) < 0) {
+	/*
+	 * Go's listenDatagram: a multicast address means the wildcard with a
+	 * reusable port, so one port can serve several groups and listeners.
+	 */
+	bool multicast = la->ip.len && rn_ip_is_multicast(la->ip);
+	rn_udpaddr bind_addr = *la;
+
+	if (multicast)
+		bind_addr.ip = family == AF_INET ? rn_ipv4zero : rn_ipv6unspecified;
+	if (rn_udpaddr_to_sockaddr(&bind_addr, family, &ss, &len) < 0) {
 		rni_err_op("listen", network, NULL, &laddr);
 		return NULL;
 	}
@@ -67,6 +77,10 @@ rn_conn *rni_listen_udp(const char *network, const rn_udpaddr *la, const rn_list
 		return NULL;
 	}
 	if (lc->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		rni_err_errno(errno, "setsockopt");
+		goto fail;
+	}
+	if (multicast && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
 		rni_err_errno(errno, "setsockopt");
 		goto fail;
 	}
@@ -239,4 +253,71 @@ ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const vo
 	if (to && rn_udpaddr_to_sockaddr(to, c->fd.family, &ss, &len) < 0)
 		return rni_err_op("write", c->fd.net, &c->fd.laddr, dstp);
 	return rni_conn_sendmsg(c, buf, n, oob, oobn, to ? &ss : NULL, len, dstp, "sendmsg");
+}
+
+/* Go's listenIPv4MulticastUDP / listenIPv6MulticastUDP on a bound conn. */
+static int join_group(rn_conn *c, const rn_interface *ifi, rn_ip group)
+{
+	int fd = c->fd.fd, off = 0;
+	rn_ip v4 = rn_ip_to4(group);
+
+	if (v4.len) {
+		struct ip_mreqn mreq;
+
+		memset(&mreq, 0, sizeof(mreq));
+		mreq.imr_ifindex = ifi ? ifi->index : 0;
+		if (ifi && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+		memcpy(&mreq.imr_multiaddr, v4.b, 4);
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+	} else {
+		struct ipv6_mreq mreq;
+		int idx = ifi ? ifi->index : 0;
+
+		if (ifi && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+		memset(&mreq, 0, sizeof(mreq));
+		memcpy(&mreq.ipv6mr_multiaddr, group.b, 16);
+		mreq.ipv6mr_interface = (unsigned)idx;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof(mreq)) < 0)
+			return rni_err_errno(errno, "setsockopt");
+	}
+	return 0;
+}
+
+rn_conn *rn_listen_multicast_udp(const char *network, const rn_interface *ifi,
+				 const rn_udpaddr *gaddr)
+{
+	static const rn_listen_config zero;
+	rn_addr ga = rn_addr_from_udp(gaddr);
+	rn_conn *c;
+
+	if (!network) {
+		rni_err_einval("rn_listen_multicast_udp: NULL network");
+		return NULL;
+	}
+	if (strcmp(network, "udp") && strcmp(network, "udp4") && strcmp(network, "udp6")) {
+		rni_err_unknown_network(network);
+		rni_err_op("listen", network, NULL, gaddr ? &ga : NULL);
+		return NULL;
+	}
+	if (!gaddr || !gaddr->ip.len) {
+		rni_err_sentinel(RN_EMISSINGADDR);
+		rni_err_op("listen", network, NULL, gaddr ? &ga : NULL);
+		return NULL;
+	}
+	c = rni_listen_udp(network, gaddr, &zero);
+	if (!c)
+		return NULL;
+	if (join_group(c, ifi, gaddr->ip) < 0) {
+		rni_err_op("listen", network, NULL, &ga);
+		rn_conn_free(c);
+		return NULL;
+	}
+	return c;
 }

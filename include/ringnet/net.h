@@ -12,6 +12,7 @@
 #include <ringnet/net_addr.h>
 #include <ringnet/net_errors.h>
 #include <ringnet/net_time.h>
+#include <ringnet/net_iface.h>
 #include <ringnet/net_conn.h>
 
 #endif /* RINGNET_NET_H */

@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 
 #include <ringnet/net_addr.h>
+#include <ringnet/net_iface.h>
 #include <ringnet/net_time.h>
 
 #ifdef __cplusplus
@@ -277,6 +278,17 @@ ssize_t rn_conn_read_from(rn_conn *c, void *buf, size_t n, rn_addr *from);
  * Unix or IP conn @to must be RN_ADDR_UNIX or RN_ADDR_IP instead.
  */
 ssize_t rn_conn_write_to(rn_conn *c, const void *buf, size_t n, const rn_addr *to);
+
+/**
+ * rn_listen_multicast_udp - ListenMulticastUDP: a UDP socket on @gaddr's
+ * port that has joined group @gaddr on interface @ifi (NULL: the system's
+ * choice), with multicast loopback off, as Go's.  The socket is bound to the
+ * wildcard with SO_REUSEADDR, so several listeners may share the port.
+ * Returns a conn for rn_conn_read_from, or NULL with an OpError "listen":
+ * RN_EUNKNOWNNET, RN_EMISSINGADDR (no group IP), -errno from setsockopt.
+ */
+rn_conn *rn_listen_multicast_udp(const char *network, const rn_interface *ifi,
+				 const rn_udpaddr *gaddr);
 
 /** rn_udpconn_read_from_udp - ReadFromUDP: as rn_conn_read_from. */
 ssize_t rn_udpconn_read_from_udp(rn_conn *c, void *buf, size_t n, rn_udpaddr *from);
