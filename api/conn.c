@@ -151,7 +151,12 @@ static void flush(rn_conn *c, rne_engine *e, struct rni_wq_entry *mine)
 	pthread_mutex_unlock(&f->wq_mu);
 	pthread_mutex_lock(&f->wlock);
 	pthread_mutex_lock(&f->wq_mu);
-	while (!mine->done) {
+	/*
+	 * Go on until our Write is done, and never stop with the head Write
+	 * partly sent: whoever sends next (another flusher, or a writev under
+	 * the write lock) must start at a Write's first byte.
+	 */
+	while (!mine->done || (f->wq_head && f->wq_head->sent > 0)) {
 		struct iovec iov[64];
 		struct msghdr msg;
 		size_t left;

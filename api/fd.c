@@ -253,6 +253,9 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 		res = rne_wait(e, &op);
 		io->cqe_flags = op.flags;
 		if (atomic_load(&f->closed)) {
+			/* Bytes the kernel took are sent: report them (Go's n > 0 with the error). */
+			if ((io->opcode == IORING_OP_SEND || io->opcode == IORING_OP_SENDMSG) && res > 0)
+				break;
 			if (io->opcode == IORING_OP_ACCEPT && res >= 0)
 				close(res); /* accepted as Close ran: it must not leak */
 			if (op.flags & IORING_CQE_F_BUFFER) {

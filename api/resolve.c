@@ -198,7 +198,7 @@ int rn_resolve_unix_addr(const char *network, const char *address, rn_unixaddr *
 		return rni_err_unknown_network(network);
 	n = strlen(address);
 	if (n >= sizeof(out->name))
-		return rni_err_einval("unix socket name longer than sun_path");
+		return rni_err_einval("unix socket name longer than ringnet holds (511 bytes)");
 	memcpy(out->name, address, n + 1);
 	strcpy(out->net, network); /* one of the three names above */
 	return 0;

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define RN_ZONE_MAX 32	      /* IPv6 zone text incl. NUL */
-#define RN_UNIX_NAME_MAX 109  /* sun_path (108) + NUL; "@name" is abstract */
+#define RN_UNIX_NAME_MAX 512  /* Unix name incl. NUL; only 108 bytes fit sun_path */
 #define RN_ADDR_STRLEN 160    /* TCPAddr/UDPAddr/IPAddr.String incl. NUL */
 
 /* net.TCPAddr. */
@@ -247,8 +247,9 @@ int rn_resolve_udp_addr(const char *network, const char *address, rn_udpaddr *ou
 int rn_resolve_ip_addr(const char *network, const char *address, rn_ipaddr *out);
 /**
  * rn_resolve_unix_addr - ResolveUnixAddr for "unix", "unixgram",
- * "unixpacket".  Returns 0, RN_EUNKNOWNNET, or -EINVAL for a name that
- * cannot fit sun_path (Go would fail later, at bind or connect).
+ * "unixpacket".  A name too long for sun_path (108 bytes) resolves, as in Go,
+ * and fails at bind or connect ("bind: invalid argument").  Returns 0,
+ * RN_EUNKNOWNNET, or -EINVAL for a name of RN_UNIX_NAME_MAX bytes or more.
  */
 int rn_resolve_unix_addr(const char *network, const char *address, rn_unixaddr *out);
 
