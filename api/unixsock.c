@@ -190,33 +190,45 @@ rn_conn *rni_dial_unix(const char *network, const rn_unixaddr *ra, const rni_dia
 	return c;
 }
 
-rn_listener *rni_listen_unix(const char *network, const rn_unixaddr *la)
+/*
+ * The socket of Listen and ListenPacket on a Unix network: checks, bind and
+ * (for stream types) listen.  Returns the descriptor, or the code of an
+ * OpError "listen" {@la}; *sotype is the socket type.
+ */
+static int listen_unix_socket(const char *network, const rn_unixaddr *la, int *sotype)
 {
 	rn_addr laddr = rn_addr_from_unix(la);
 	const rn_addr *lap = la ? &laddr : NULL;
-	rn_listener *l;
-	int sotype = sotype_of(network), fd;
+	int fd;
 
-	if (sotype < 0) {
+	*sotype = sotype_of(network);
+	if (*sotype < 0) {
 		rni_err_unknown_network(network);
-		rni_err_op("listen", network, NULL, lap);
-		return NULL;
+		return rni_err_op("listen", network, NULL, lap);
 	}
 	if (!la) {
 		rni_err_sentinel(RN_EMISSINGADDR);
-		rni_err_op("listen", network, NULL, NULL);
-		return NULL;
+		return rni_err_op("listen", network, NULL, NULL);
 	}
-	fd = listen_socket(sotype, la);
-	if (fd < 0) {
-		rni_err_op("listen", network, NULL, lap);
+	fd = listen_socket(*sotype, la);
+	if (fd < 0)
+		return rni_err_op("listen", network, NULL, lap);
+	return fd;
+}
+
+rn_listener *rni_listen_unix(const char *network, const rn_unixaddr *la)
+{
+	rn_addr laddr = rn_addr_from_unix(la);
+	rn_listener *l;
+	int sotype, fd = listen_unix_socket(network, la, &sotype);
+
+	if (fd < 0)
 		return NULL;
-	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		close(fd);
 		rni_err_errno(ENOMEM, NULL);
-		rni_err_op("listen", network, NULL, lap);
+		rni_err_op("listen", network, NULL, &laddr);
 		return NULL;
 	}
 	rni_fd_init(&l->fd, fd, AF_UNIX, sotype, network);
@@ -230,24 +242,11 @@ rn_conn *rni_listen_unixgram(const char *network, const rn_unixaddr *la)
 	rn_addr laddr = rn_addr_from_unix(la);
 	const rn_addr *lap = la ? &laddr : NULL;
 	rn_conn *c;
-	int sotype = sotype_of(network), fd;
-
-	if (sotype < 0) {
-		rni_err_unknown_network(network);
-		rni_err_op("listen", network, NULL, lap);
-		return NULL;
-	}
-	if (!la) {
-		rni_err_sentinel(RN_EMISSINGADDR);
-		rni_err_op("listen", network, NULL, NULL);
-		return NULL;
-	}
 	/* Go: ListenPacket("unix", ...) binds and listens a stream socket. */
-	fd = listen_socket(sotype, la);
-	if (fd < 0) {
-		rni_err_op("listen", network, NULL, lap);
+	int sotype, fd = listen_unix_socket(network, la, &sotype);
+
+	if (fd < 0)
 		return NULL;
-	}
 	c = rni_conn_new(fd, AF_UNIX, sotype, network);
 	if (!c) {
 		rni_err_op("listen", network, NULL, lap);
