@@ -5,7 +5,11 @@
  * (tcpsock.c, udpsock.c), as Go's dial.go does.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/conn.h"
 #include "api/errors.h"
@@ -153,6 +157,218 @@ static rn_conn *dial_serial(enum proto p, const char *network, const rni_addrs *
 	return NULL;
 }
 
+/*
+ * Go's dialParallel ("Happy Eyeballs", RFC 6555): the primaries are dialed
+ * at once, the fallbacks (the other family) after the fallback delay or as
+ * soon as the primaries have all failed.  The first conn wins; the loser is
+ * cancelled through its context and closes whatever it still gets.  When
+ * both fail, the primaries' error is the one reported.
+ *
+ * Each racer is a thread (with its own engine ring, started on first use):
+ * a blocking dial can only be raced by another thread until tasks exist.
+ */
+struct race {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;		/* the dialer and each racer still running */
+	bool returned;		/* the dialer has its answer: losers close their conns */
+};
+
+struct racer {
+	struct race *race;
+	enum proto p;
+	char network[16];	/* a copy: a loser may outlive the caller's string */
+	rni_addrs as;
+	int port;
+	rni_dial o;		/* o.ctx: the racer's own, cancelled when it loses */
+	rn_dialer d;		/* a copy: the racer may outlive the caller's */
+	rn_conn *c;
+	rn_error err;
+	bool started, done;
+};
+
+static void race_put(struct race *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (last) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+	}
+}
+
+static rn_conn *dial_serial(enum proto p, const char *network, const rni_addrs *as, int port,
+			    const rni_dial *o);
+
+static void *racer_main(void *arg)
+{
+	struct racer *x = arg;
+	struct race *r = x->race;
+	rn_conn *c = dial_serial(x->p, x->network, &x->as, x->port, &x->o);
+
+	pthread_mutex_lock(&r->mu);
+	if (r->returned) {
+		/* Lost the race: nobody will take this conn or read this racer. */
+		pthread_mutex_unlock(&r->mu);
+		rn_conn_free(c);
+		rn_ctx_free(x->o.ctx);
+		free(x);
+		race_put(r);
+		return NULL;
+	}
+	x->c = c;
+	if (!c)
+		x->err = *rn_last_error();
+	x->done = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	race_put(r);
+	return NULL;
+}
+
+/* Start @x's thread; on failure it is done with the error recorded. */
+static void racer_start(struct racer *x)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	x->started = true;
+	x->race->refs++;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &at, racer_main, x);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
+		x->race->refs--;
+		rni_err_errno(rc, "pthread_create");
+		x->err = *rn_last_error();
+		x->done = true;
+	}
+}
+
+static struct racer *racer_new(struct race *r, enum proto p, const char *network, int port,
+			       const rni_dial *o)
+{
+	struct racer *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->race = r;
+	x->p = p;
+	snprintf(x->network, sizeof(x->network), "%s", network);
+	x->port = port;
+	x->d = *o->d;
+	x->o = *o;
+	x->o.d = &x->d;
+	x->o.ctx = rn_ctx_with_cancel(o->ctx);
+	if (!x->o.ctx) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static rn_conn *dial_parallel(enum proto p, const char *network, const rni_addrs *prim,
+			      const rni_addrs *fall, int port, const rni_dial *o)
+{
+	rn_duration delay = o->d->fallback_delay > 0 ? o->d->fallback_delay : 300 * RN_MILLISECOND;
+	struct race *r = calloc(1, sizeof(*r));
+	struct racer *x[2] = { NULL, NULL };
+	struct timespec at;
+	rn_conn *won = NULL;
+	rn_error err;
+
+	if (r) {
+		pthread_mutex_init(&r->mu, NULL);
+		pthread_cond_init(&r->cv, NULL);
+		r->refs = 1;
+		x[0] = racer_new(r, p, network, port, o);
+		x[1] = racer_new(r, p, network, port, o);
+	}
+	if (!r || !x[0] || !x[1]) {
+		if (x[0])
+			rn_ctx_free(x[0]->o.ctx);
+		if (x[1])
+			rn_ctx_free(x[1]->o.ctx);
+		free(x[0]);
+		free(x[1]);
+		if (r)
+			race_put(r);
+		return dial_serial(p, network, prim, port, o); /* out of memory: no race */
+	}
+	x[0]->as = *prim;
+	x[1]->as = *fall;
+	clock_gettime(CLOCK_REALTIME, &at);
+	at.tv_sec += delay / RN_SECOND;
+	at.tv_nsec += delay % RN_SECOND;
+	if (at.tv_nsec >= RN_SECOND) {
+		at.tv_sec++;
+		at.tv_nsec -= RN_SECOND;
+	}
+	pthread_mutex_lock(&r->mu);
+	racer_start(x[0]);
+	for (;;) {
+		int rc = 0;
+
+		if ((x[0]->done && x[0]->c) || (x[1]->done && x[1]->c)) {
+			int w = x[0]->done && x[0]->c ? 0 : 1;
+
+			won = x[w]->c;
+			x[w]->c = NULL;
+			break;
+		}
+		if (x[0]->done && x[1]->done) {
+			err = x[0]->err; /* Go reports the primaries' error */
+			break;
+		}
+		if (!x[1]->started && x[0]->done) {
+			racer_start(x[1]); /* the primaries failed: fall back now */
+			continue;
+		}
+		if (!x[1]->started)
+			rc = pthread_cond_timedwait(&r->cv, &r->mu, &at);
+		else
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (rc == ETIMEDOUT && !x[1]->started)
+			racer_start(x[1]);
+	}
+	r->returned = true;
+	/* Racers still running see `returned` and clean up after themselves. */
+	for (int i = 0; i < 2; i++) {
+		if (x[i]->started && !x[i]->done) {
+			rn_ctx_cancel(x[i]->o.ctx);
+			continue;
+		}
+		rn_ctx_free(x[i]->o.ctx);
+		free(x[i]);
+	}
+	pthread_mutex_unlock(&r->mu);
+	race_put(r);
+	if (!won)
+		*rni_err_slot() = err;
+	return won;
+}
+
+/* Go's addrList.partition(isIPv4): the first address's family, then the rest. */
+static void partition(const rni_addrs *as, rni_addrs *prim, rni_addrs *fall)
+{
+	bool v4 = as->n > 0 && rn_ip_to4(as->ip[0]).len == 4;
+
+	prim->n = fall->n = 0;
+	for (int i = 0; i < as->n; i++) {
+		rni_addrs *to = (rn_ip_to4(as->ip[i]).len == 4) == v4 ? prim : fall;
+
+		to->ip[to->n] = as->ip[i];
+		memcpy(to->zone[to->n], as->zone[i], RN_ZONE_MAX);
+		to->n++;
+	}
+}
+
 rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *network,
 				const char *address)
 {
@@ -178,6 +394,13 @@ rn_conn *rn_dialer_dial_context(const rn_dialer *d, rn_ctx *ctx, const char *net
 	} else if (rc == 0) {
 		rn_parse_network(network, true, &nw);
 		rc = rni_internet_addrs(p == P_IP ? nw.afnet : network, address, &as, &port);
+		if (rc == 0 && o.d->fallback_delay >= 0 && !strcmp(network, "tcp")) {
+			rni_addrs prim, fall;
+
+			partition(&as, &prim, &fall);
+			if (fall.n > 0)
+				return dial_parallel(p, network, &prim, &fall, port, &o);
+		}
 		if (rc == 0)
 			return dial_serial(p, network, &as, port, &o);
 	}

@@ -62,6 +62,12 @@ typedef struct rn_dialer {
 	rn_keepalive_config keep_alive_config;
 	rn_control_fn control;
 	void *control_arg;
+	/*
+	 * FallbackDelay: for "tcp" to a name with IPv4 and IPv6 addresses, how
+	 * long the first family has before the other is dialed in parallel
+	 * (RFC 6555).  0 = 300 ms, < 0 = no parallel fallback (dial in order).
+	 */
+	rn_duration fallback_delay;
 } rn_dialer;
 
 /**
