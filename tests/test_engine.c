@@ -370,33 +370,12 @@ struct denied {
 	char dial_text[1024];
 };
 
-/* Install, on this thread only, a filter making io_uring_setup fail with ENOSYS. */
-static int deny_io_uring_setup(void)
-{
-	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { (unsigned short)(sizeof code / sizeof code[0]), code };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -errno;
-	/* No SECCOMP_FILTER_FLAG_TSYNC: the filter binds this thread alone. */
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
-		return -errno;
-	return 0;
-}
 
 static void *denied_thread(void *arg)
 {
 	struct denied *d = arg;
 
-	d->filter_rc = deny_io_uring_setup();
+	d->filter_rc = tu_deny_io_uring_setup(ENOSYS);
 	if (d->filter_rc != 0)
 		return NULL;
 	d->start_rc = rn_engine_start();

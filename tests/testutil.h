@@ -91,6 +91,16 @@ TCase *tu_tcase(const char *name);
  */
 TCase *tu_engine_tcase(const char *name);
 
+/* ---- io_uring made unavailable ----------------------------------------------- */
+
+/*
+ * tu_deny_io_uring_setup - install, on the calling thread only (no TSYNC),
+ * a seccomp filter that makes io_uring_setup fail with @err.  Returns 0,
+ * -errno from prctl, or -ENOTSUP on an architecture the filter does not
+ * know (callers skip then).
+ */
+int tu_deny_io_uring_setup(int err);
+
 /* ---- main ---------------------------------------------------------------------- */
 
 /* rn_test_main - run @s (CK_ENV / CK_VERBOSITY respected); exit status. */
