@@ -11,8 +11,7 @@
 # INTEROP_GO_PEER, INTEROP_PYTHON and INTEROP_PY_PEER.
 # Exit 77 (ctest SKIP) when Go 1.19 or python3 is missing.
 #
-# Environment: GO (the go command; else `go` on PATH if it is 1.19, else
-# /usr/lib/go-1.19/bin/go, /usr/local/go/bin/go).
+# Environment: GO (the go command; see scripts/go119.sh).
 set -eu
 
 test_bin=$1
@@ -28,34 +27,10 @@ if [ -z "$python" ]; then
 	exit 77
 fi
 
-go=${GO:-}
-if [ -z "$go" ]; then
-	for cand in go /usr/lib/go-1.19/bin/go /usr/local/go/bin/go; do
-		if command -v "$cand" >/dev/null 2>&1; then
-			case $("$cand" version 2>/dev/null) in
-			*" go1.19"*) go=$cand; break ;;
-			esac
-		fi
-	done
-fi
-if [ -z "$go" ]; then
-	echo "SKIP: Go 1.19 not found (set GO=/path/to/go1.19/bin/go)"
-	exit 77
-fi
-ver=$("$go" version 2>/dev/null || true)
-case $ver in
-*" go1.19"*) ;;
-*)
-	echo "SKIP: $go is not Go 1.19 ($ver)"
-	exit 77
-	;;
-esac
-
-export GOCACHE="$work/gocache" GOPATH="$work/gopath" HOME="$work/home"
-export GO111MODULE=off GOFLAGS='' GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0
-export GODEBUG=netdns=go
-unset GOROOT_FINAL 2>/dev/null || true
-mkdir -p "$GOCACHE" "$GOPATH" "$HOME"
+. "$src/../../scripts/go119.sh"
+go119_find || exit 77
+ver=$go_version
+go119_env "$work"
 
 echo "go: $ver ($go); python: $("$python" --version 2>&1) ($python)"
 "$go" build -o "$work/interop_peer" "$src/peer.go"
