@@ -136,6 +136,26 @@ int rni_conn_sendmsg(rn_conn *c, const void *buf, size_t n, const void *oob, siz
 		     const struct sockaddr_storage *to, socklen_t tolen, const rn_addr *dst,
 		     const char *syscall);
 
+/*
+ * rni_conn_read_msg - the shared body of ReadMsgUDP, ReadMsgIP and
+ * ReadMsgUnix: clear *@oobn and *@flags, check the arguments (@fn names the
+ * public call; @kind_ok false fails with @kind, e.g. "not a UDP
+ * connection"), read one message into @m (one dummy byte when only control
+ * data is wanted on a socket that is not SOCK_DGRAM, as syscall.Recvmsg)
+ * and hand back its control length and flags.  The sender stays in @m.
+ */
+int rni_conn_read_msg(rn_conn *c, bool kind_ok, const char *fn, const char *kind,
+		      struct rni_msg *m, size_t *oobn, int *flags);
+
+/* rni_check_write_msg - the argument checks of WriteMsgUDP/IP/Unix, as rni_conn_read_msg's. */
+int rni_check_write_msg(const rn_conn *c, bool kind_ok, const char *fn, const char *kind,
+			const void *buf, size_t n, const void *oob, size_t oobn);
+
+/* rni_conn_sendmsgv - rni_conn_sendmsg gathering the data from @iovcnt buffers. */
+int rni_conn_sendmsgv(rn_conn *c, const struct iovec *iov, int iovcnt, const void *oob,
+		      size_t oobn, const struct sockaddr_storage *to, socklen_t tolen,
+		      const rn_addr *dst, const char *syscall);
+
 /* Pipe (api/pipe.c): the Conn methods of a pipe end; errors recorded. */
 ssize_t rni_pipe_read(rn_conn *c, void *b, size_t n);
 ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n);

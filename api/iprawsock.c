@@ -191,31 +191,14 @@ ssize_t rn_ipconn_read_msg_ip(rn_conn *c, void *buf, size_t n, void *oob, size_t
 			      size_t *oobn, int *flags, rn_ipaddr *from)
 {
 	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap };
-	unsigned char dummy;
 	int res;
 
-	if (oobn)
-		*oobn = 0;
-	if (flags)
-		*flags = 0;
 	if (from)
 		memset(from, 0, sizeof(*from));
-	if (!c || (!buf && n) || (!oob && oob_cap))
-		return rni_err_einval("rn_ipconn_read_msg_ip: NULL connection or buffer");
-	if (!is_ip(c))
-		return rni_err_einval("rn_ipconn_read_msg_ip: not an IP connection");
-	if (oob_cap > 0 && n == 0) {
-		/* syscall.Recvmsg: on a socket that is not SOCK_DGRAM, read one byte. */
-		m.buf = &dummy;
-		m.n = 1;
-	}
-	res = rni_conn_recvmsg(c, &m, "recvmsg");
+	res = rni_conn_read_msg(c, c && is_ip(c), "rn_ipconn_read_msg_ip", "not an IP connection",
+				&m, oobn, flags);
 	if (res < 0)
 		return res;
-	if (oobn)
-		*oobn = m.oobn;
-	if (flags)
-		*flags = m.flags;
 	sender(from, &m.ss, m.sslen);
 	return res;
 }
@@ -269,12 +252,10 @@ ssize_t rn_ipconn_write_msg_ip(rn_conn *c, const void *buf, size_t n, const void
 	socklen_t len = 0;
 	int res;
 
-	if (!c || (!buf && n) || (!oob && oobn))
-		return rni_err_einval("rn_ipconn_write_msg_ip: NULL connection or buffer");
-	if (!is_ip(c))
-		return rni_err_einval("rn_ipconn_write_msg_ip: not an IP connection");
-	if (n > 1u << 30)
-		return rni_err_einval("rn_ipconn_write_msg_ip: message larger than 1 GiB");
+	res = rni_check_write_msg(c, c && is_ip(c), "rn_ipconn_write_msg_ip", "not an IP connection",
+				  buf, n, oob, oobn);
+	if (res < 0)
+		return res;
 	res = check_dest(c, to, dstp, &ss, &len);
 	if (res < 0)
 		return res;

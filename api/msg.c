@@ -11,8 +11,60 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <stdio.h>
+
 #include "api/conn.h"
 #include "api/errors.h"
+
+/* -EINVAL with "<fn>: <why>" (the public call's name leads, as elsewhere). */
+static int einval(const char *fn, const char *why)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "%s: %s", fn, why);
+	return rni_err_einval(text);
+}
+
+int rni_conn_read_msg(rn_conn *c, bool kind_ok, const char *fn, const char *kind,
+		      struct rni_msg *m, size_t *oobn, int *flags)
+{
+	unsigned char dummy;
+	int res;
+
+	if (oobn)
+		*oobn = 0;
+	if (flags)
+		*flags = 0;
+	if (!c || (!m->buf && m->n) || (!m->oob && m->oob_cap))
+		return einval(fn, "NULL connection or buffer");
+	if (!kind_ok)
+		return einval(fn, kind);
+	if (m->oob_cap > 0 && m->n == 0 && c->fd.sotype != SOCK_DGRAM) {
+		/* syscall.Recvmsg: on a socket that is not SOCK_DGRAM, read one byte. */
+		m->buf = &dummy;
+		m->n = 1;
+	}
+	res = rni_conn_recvmsg(c, m, "recvmsg");
+	if (res < 0)
+		return res;
+	if (oobn)
+		*oobn = m->oobn;
+	if (flags)
+		*flags = m->flags;
+	return res;
+}
+
+int rni_check_write_msg(const rn_conn *c, bool kind_ok, const char *fn, const char *kind,
+			const void *buf, size_t n, const void *oob, size_t oobn)
+{
+	if (!c || (!buf && n) || (!oob && oobn))
+		return einval(fn, "NULL connection or buffer");
+	if (!kind_ok)
+		return einval(fn, kind);
+	if (n > 1u << 30)
+		return einval(fn, "message larger than 1 GiB");
+	return 0;
+}
 
 int rni_conn_recvmsg(rn_conn *c, struct rni_msg *m, const char *syscall)
 {
@@ -51,6 +103,14 @@ int rni_conn_sendmsg(rn_conn *c, const void *buf, size_t n, const void *oob, siz
 		     const char *syscall)
 {
 	struct iovec iov = { (void *)(uintptr_t)buf, n };
+
+	return rni_conn_sendmsgv(c, &iov, 1, oob, oobn, to, tolen, dst, syscall);
+}
+
+int rni_conn_sendmsgv(rn_conn *c, const struct iovec *iov, int iovcnt, const void *oob,
+		      size_t oobn, const struct sockaddr_storage *to, socklen_t tolen,
+		      const rn_addr *dst, const char *syscall)
+{
 	struct msghdr msg;
 	rne_engine *e;
 	int res;
@@ -67,8 +127,8 @@ int rni_conn_sendmsg(rn_conn *c, const void *buf, size_t n, const void *oob, siz
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = to ? (void *)(uintptr_t)to : NULL;
 	msg.msg_namelen = to ? tolen : 0;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
 	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
 	msg.msg_controllen = oobn;
 	pthread_mutex_lock(&c->fd.wlock);

@@ -206,23 +206,12 @@ ssize_t rn_udpconn_read_msg_udp(rn_conn *c, void *buf, size_t n, void *oob, size
 	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap };
 	int res;
 
-	if (oobn)
-		*oobn = 0;
-	if (flags)
-		*flags = 0;
 	if (from)
 		memset(from, 0, sizeof(*from));
-	if (!c || (!buf && n) || (!oob && oob_cap))
-		return rni_err_einval("rn_udpconn_read_msg_udp: NULL connection or buffer");
-	if (!is_udp(c))
-		return rni_err_einval("rn_udpconn_read_msg_udp: not a UDP connection");
-	res = rni_conn_recvmsg(c, &m, "recvmsg");
+	res = rni_conn_read_msg(c, c && is_udp(c), "rn_udpconn_read_msg_udp", "not a UDP connection",
+				&m, oobn, flags);
 	if (res < 0)
 		return res;
-	if (oobn)
-		*oobn = m.oobn;
-	if (flags)
-		*flags = m.flags;
 	if (from && m.sslen >= (socklen_t)sizeof(sa_family_t) &&
 	    rn_udpaddr_from_sockaddr(from, (struct sockaddr *)&m.ss, m.sslen) < 0)
 		memset(from, 0, sizeof(*from));
@@ -237,13 +226,11 @@ ssize_t rn_udpconn_write_msg_udp(rn_conn *c, const void *buf, size_t n, const vo
 	const rn_addr *dstp = to ? &dst : NULL;
 	bool connected;
 	socklen_t len = 0;
+	int rc = rni_check_write_msg(c, c && is_udp(c), "rn_udpconn_write_msg_udp",
+				     "not a UDP connection", buf, n, oob, oobn);
 
-	if (!c || (!buf && n) || (!oob && oobn))
-		return rni_err_einval("rn_udpconn_write_msg_udp: NULL connection or buffer");
-	if (!is_udp(c))
-		return rni_err_einval("rn_udpconn_write_msg_udp: not a UDP connection");
-	if (n > 1u << 30)
-		return rni_err_einval("rn_udpconn_write_msg_udp: message larger than 1 GiB");
+	if (rc < 0)
+		return rc;
 	/* Go's UDPConn.writeMsg: a dialed conn takes no address, another needs one. */
 	connected = c->fd.raddr.kind != RN_ADDR_NONE;
 	if (connected && to)

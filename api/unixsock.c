@@ -351,31 +351,14 @@ ssize_t rn_unixconn_read_msg_unix(rn_conn *c, void *buf, size_t n, void *oob, si
 	/* Go's readMsgFlags on Linux: descriptors arrive close-on-exec. */
 	struct rni_msg m = { .buf = buf, .n = n, .oob = oob, .oob_cap = oob_cap,
 			     .recv_flags = MSG_CMSG_CLOEXEC };
-	unsigned char dummy;
 	int res;
 
-	if (oobn)
-		*oobn = 0;
-	if (flags)
-		*flags = 0;
 	if (from)
 		memset(from, 0, sizeof(*from));
-	if (!c || (!buf && n) || (!oob && oob_cap))
-		return rni_err_einval("rn_unixconn_read_msg_unix: NULL connection or buffer");
-	if (!is_unix(c))
-		return rni_err_einval("rn_unixconn_read_msg_unix: not a Unix connection");
-	if (oob_cap > 0 && n == 0 && c->fd.sotype != SOCK_DGRAM) {
-		/* syscall.Recvmsg: receive at least one normal byte. */
-		m.buf = &dummy;
-		m.n = 1;
-	}
-	res = rni_conn_recvmsg(c, &m, "recvmsg");
+	res = rni_conn_read_msg(c, c && is_unix(c), "rn_unixconn_read_msg_unix",
+				"not a Unix connection", &m, oobn, flags);
 	if (res < 0)
 		return res;
-	if (oobn)
-		*oobn = m.oobn;
-	if (flags)
-		*flags = m.flags;
 	sender(from, &m.ss, m.sslen, c->fd.sotype);
 	return res;
 }
@@ -390,12 +373,10 @@ ssize_t rn_unixconn_write_msg_unix(rn_conn *c, const void *buf, size_t n, const 
 	socklen_t len = 0;
 	int res;
 
-	if (!c || (!buf && n) || (!oob && oobn))
-		return rni_err_einval("rn_unixconn_write_msg_unix: NULL connection or buffer");
-	if (!is_unix(c))
-		return rni_err_einval("rn_unixconn_write_msg_unix: not a Unix connection");
-	if (n > 1u << 30)
-		return rni_err_einval("rn_unixconn_write_msg_unix: message larger than 1 GiB");
+	res = rni_check_write_msg(c, c && is_unix(c), "rn_unixconn_write_msg_unix",
+				  "not a Unix connection", buf, n, oob, oobn);
+	if (res < 0)
+		return res;
 	/* Go 1.19: any WriteMsgUnix on a connected datagram socket. */
 	if (c->fd.sotype == SOCK_DGRAM && c->fd.raddr.kind != RN_ADDR_NONE)
 		return rni_fd_wrap(&c->fd, RN_EWRITETOCONNECTED, "write", NULL, &c->fd.laddr, dstp);
