@@ -193,6 +193,16 @@ const char *rn_strerror(int code)
 	case RN_EOPCANCELED: return "operation was canceled";
 	case RN_EMISSINGADDR: return "missing address";
 	case RN_ECLOSEDPIPE: return "io: read/write on closed pipe";
+	case RN_EHEADERSHORT: return "header too short";
+	case RN_EEXTHEADERSHORT: return "extension header too short";
+	case RN_EHEADERVERSION: return "header version is not 4";
+	case RN_EHEADERTOTALLEN: return "total length shorter than header length";
+	case RN_EHEADEROPTIONS: return "invalid header options";
+	case RN_ECMSG: return "malformed control message";
+	case RN_ECTRUNC: return "control message truncated";
+	case RN_ESHORTBUF: return "buffer too short";
+	case RN_ENOIFACE: return "no such network interface";
+	case RN_EINVALIDIFACE: return "invalid network interface";
 	}
 	if (code < 0 && code > -4096) {
 		const char *s = rni_errno_text(-code);

@@ -339,6 +339,90 @@ int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_
 	return res;
 }
 
+/*
+ * A batch is one chain: entry 0 (waiting, with the deadline linked after
+ * it, the timeout itself linked on) then entries 1.. with MSG_DONTWAIT.
+ * The kernel runs a chain in order and cancels the rest at the first
+ * entry that fails, so the messages done are always a prefix: the first
+ * -EAGAIN ends the batch exactly where the queue ran dry.
+ */
+int rni_fd_batch(rni_fd *f, rne_engine *e, bool write, rni_mmsg *v, int n, int flags,
+		 bool wait, int *err)
+{
+	_Atomic int64_t *dl = write ? &f->wdeadline : &f->rdeadline;
+	rni_waiter w = { rne_ring_fd(e), NULL };
+	rne_op ops[RNI_BATCH_CHUNK];
+	int done, res;
+
+	*err = 0;
+	if (n > RNI_BATCH_CHUNK)
+		n = RNI_BATCH_CHUNK;
+	if (n <= 0)
+		return 0;
+	if (write)
+		flags |= MSG_NOSIGNAL;
+	waiter_add(f, &w);
+	for (;;) {
+		struct __kernel_timespec ts;
+		int64_t deadline = atomic_load(dl);
+
+		if (atomic_load(&f->closed)) {
+			res = RN_ECLOSED;
+			break;
+		}
+		if (wait && deadline && rne_now_ns() >= deadline) {
+			res = RN_ETIMEOUT;
+			break;
+		}
+		/* A chain ends with its submission: make room for all of it. */
+		if (io_uring_sq_space_left(&e->ring) < (unsigned)n + 1)
+			io_uring_submit(&e->ring);
+		for (int i = 0; i < n; i++) {
+			struct io_uring_sqe *sqe = rne_sqe(e);
+			unsigned fl = (unsigned)flags | ((i > 0 || !wait) ? MSG_DONTWAIT : 0);
+
+			if (write)
+				io_uring_prep_sendmsg(sqe, f->fd, &v[i].hdr, fl);
+			else
+				io_uring_prep_recvmsg(sqe, f->fd, &v[i].hdr, fl);
+			ops[i] = (rne_op){ NULL, 0, 0, false };
+			io_uring_sqe_set_data(sqe, &ops[i]);
+			if (i + 1 < n)
+				sqe->flags |= IOSQE_IO_LINK;
+			if (i == 0 && wait) {
+				struct io_uring_sqe *t = rne_link_deadline(e, sqe, deadline, &ts);
+
+				if (t && n > 1)
+					t->flags |= IOSQE_IO_LINK;
+			}
+		}
+		rne_wait_all(e, ops, n);
+		for (done = 0; done < n && ops[done].res >= 0; done++)
+			v[done].len = (unsigned)ops[done].res;
+		if (done > 0) {
+			/* Messages moved are never dropped, not even by a Close. */
+			if (done < n && ops[done].res != -EAGAIN && ops[done].res != -ECANCELED)
+				*err = ops[done].res;
+			res = done;
+			break;
+		}
+		res = ops[0].res;
+		if (atomic_load(&f->closed)) {
+			res = RN_ECLOSED;
+			break;
+		}
+		if (!wait && (res == -EAGAIN || res == -ECANCELED)) {
+			res = 0;
+			break;
+		}
+		if (res != -ECANCELED)
+			break;
+		/* Cancelled by the deadline, a moved deadline or a stray cancel: again. */
+	}
+	waiter_del(f, &w);
+	return res;
+}
+
 int rni_fd_wrap(rni_fd *f, int code, const char *op, const char *syscall,
 		const rn_addr *source, const rn_addr *addr)
 {

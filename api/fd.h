@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <ringnet/net.h>
 
@@ -105,6 +106,30 @@ int rni_fd_connect(rni_fd *f, rne_engine *e, const struct sockaddr *sa, socklen_
  * when the ring is empty.
  */
 int rni_fd_recv_select(rni_fd *f, rne_engine *e, size_t n, int *bid);
+
+/* The most messages one rni_fd_batch call chains. */
+#define RNI_BATCH_CHUNK 64
+
+/* One message of a batch (struct mmsghdr's layout, without _GNU_SOURCE). */
+typedef struct rni_mmsg {
+	struct msghdr hdr;
+	unsigned len;	/* out: bytes received or sent */
+} rni_mmsg;
+
+/*
+ * rni_fd_batch - up to RNI_BATCH_CHUNK messages in order, recvmsg (or
+ * sendmsg when @write), as one chain of linked entries on the engine.
+ *
+ * With @wait the first message waits under the read (write) deadline, and
+ * the others go only if they can without waiting; without @wait none
+ * waits.  Fills v[i].len.  Returns how many messages were done; when
+ * that is fewer than @n, *@err is what stopped the next one (0 when it
+ * merely would have blocked).  With none done returns the first one's
+ * error: RN_ETIMEOUT, RN_ECLOSED, -errno, or 0 (without @wait, nothing
+ * was ready).  Nothing is recorded in rn_last_error.
+ */
+int rni_fd_batch(rni_fd *f, rne_engine *e, bool write, rni_mmsg *v, int n, int flags,
+		 bool wait, int *err);
 
 /* rni_fd_kick - have every ring with an operation on @f cancel it (they re-check and retry). */
 void rni_fd_kick(rni_fd *f);

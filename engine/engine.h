@@ -89,10 +89,12 @@ struct io_uring_sqe *rne_sqe(rne_engine *e);
  * rne_link_deadline - make @sqe fail with -ECANCELED at @deadline (ns since
  * the epoch, CLOCK_REALTIME) by linking a LINK_TIMEOUT after it.  @ts must
  * stay valid until the next rne_wait() has submitted.  @deadline must lie in
- * the future; 0 means none (nothing is linked).
+ * the future; 0 means none (nothing is linked).  Returns the timeout's SQE
+ * (NULL when none), so a chain can go on after it: set IOSQE_IO_LINK on it
+ * and the entries after it run once @sqe has completed in time.
  */
-void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
-		       struct __kernel_timespec *ts);
+struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
+				       struct __kernel_timespec *ts);
 
 /*
  * rne_wait - submit what is queued and wait until @op is done, running the
@@ -100,6 +102,19 @@ void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline
  * a negative errno if the ring itself failed.
  */
 int rne_wait(rne_engine *e, rne_op *op);
+
+/*
+ * rne_wait_all - rne_wait for all @n ops of @ops, asking the kernel for as
+ * many completions as are still missing in each io_uring_enter.  A linked
+ * chain then completes in one enter: under DEFER_TASKRUN the kernel issues
+ * each next link from task work, which it runs only while someone waits,
+ * so waiting for one completion at a time would cost an enter per link.
+ * Only @ops[0] may block (the rest are non-blocking links behind it):
+ * until it completes the wait is for one completion, so that a wake from
+ * another thread still gets through.  Returns 0, or a negative errno if
+ * the ring itself failed.
+ */
+int rne_wait_all(rne_engine *e, rne_op *ops, int n);
 
 /*
  * rne_cancel_fd - make the ring whose fd is @owner_ring_fd cancel all its

@@ -19,15 +19,15 @@ struct io_uring_sqe *rne_sqe(rne_engine *e)
 	return sqe;
 }
 
-void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
-		       struct __kernel_timespec *ts)
+struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
+				       struct __kernel_timespec *ts)
 {
 	struct io_uring_sqe *t;
 	unsigned flags = 0;
 	int64_t when = deadline;
 
 	if (!deadline)
-		return;
+		return NULL;
 	if (e->features & RN_ENGINE_TIMEOUT_REALTIME) {
 		flags = IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME;
 	} else {
@@ -42,6 +42,7 @@ void rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline
 	t = rne_sqe(e);
 	io_uring_prep_link_timeout(t, ts, flags);
 	io_uring_sqe_set_data64(t, RNE_UD_IGNORE);
+	return t;
 }
 
 /* Queue the cancel of every operation on @fd; the next submit carries it. */
@@ -112,4 +113,31 @@ int rne_wait(rne_engine *e, rne_op *op)
 		reap(e);
 	}
 	return op->res;
+}
+
+int rne_wait_all(rne_engine *e, rne_op *ops, int n)
+{
+	int first = 0;
+
+	reap(e);
+	for (;;) {
+		unsigned left = 0;
+
+		while (first < n && ops[first].done)
+			first++;
+		for (int i = first; i < n; i++)
+			left += !ops[i].done;
+		if (!left)
+			return 0;
+		/*
+		 * Only the first op may block.  While it does, wait for one
+		 * completion: a Close or deadline from another thread arrives
+		 * as a single MSG_RING completion and must wake us to cancel.
+		 */
+		int rc = io_uring_submit_and_wait(&e->ring, ops[0].done ? left : 1);
+
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME)
+			return rc;
+		reap(e);
+	}
 }

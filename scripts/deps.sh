@@ -9,8 +9,12 @@ set -euo pipefail
 
 build_pkgs=(cmake pkg-config gcc libc6-dev make liburing-dev libbpf-dev check libcjson-dev)
 # clang + its runtime: sanitizers and libFuzzer; golang-1.19-go: the Go 1.19
-# oracle test; binutils: objdump/nm for the install test.
-test_pkgs=(clang libclang-rt-14-dev golang-1.19-go binutils)
+# oracle test; binutils: objdump/nm for the install test;
+# golang-golang-x-net-dev: golang.org/x/net for perf/udp_run.sh's Go receiver;
+# tcpdump: its -dd/-ddd output is what the BPF text tests compare with;
+# iputils-ping: the reference tests/install/ping.sh holds ringnet-ping against.
+test_pkgs=(clang libclang-rt-14-dev golang-1.19-go binutils golang-golang-x-net-dev tcpdump
+  iputils-ping)
 
 pkgs=("${build_pkgs[@]}")
 case ${1:-} in

@@ -33,7 +33,8 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	exit 1
 fi
 
-targets=${FUZZ_TARGETS:-"fuzz_parse_ip fuzz_parse_cidr fuzz_split_host_port fuzz_parse_mac fuzz_network fuzz_unix_rights"}
+# Every tests/fuzz/fuzz_*.c is a target (as tests/fuzz/CMakeLists.txt sees them).
+targets=${FUZZ_TARGETS:-$(cd "$root/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//' | tr '\n' ' ')}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 mkdir -p "$build"

@@ -41,7 +41,19 @@ enum {
 	RN_EOPCANCELED = -5014,	     /* "operation was canceled" (a dial stopped by its context) */
 	RN_EMISSINGADDR = -5015,     /* "missing address" */
 	RN_ECLOSEDPIPE = -5016,	     /* io.ErrClosedPipe: "io: read/write on closed pipe" */
-	RN_ELAST = -5016
+	/* x/net/ipv4: a malformed header, control message or buffer (the text says which) */
+	RN_EHEADERSHORT = -5017,     /* "header too short" */
+	RN_EEXTHEADERSHORT = -5018,  /* "extension header too short" (IHL beyond the buffer) */
+	RN_EHEADERVERSION = -5019,   /* "header version is not 4" */
+	RN_EHEADERTOTALLEN = -5020,  /* "total length shorter than header length" */
+	RN_EHEADEROPTIONS = -5021,   /* options over 40 bytes or not a multiple of 4 */
+	RN_ECMSG = -5022,	     /* malformed control message (truncated or oversized) */
+	RN_ECTRUNC = -5023,	     /* "control message truncated" (MSG_CTRUNC from the kernel) */
+	RN_ESHORTBUF = -5024,	     /* "buffer too short" */
+	/* Interfaces */
+	RN_ENOIFACE = -5025,	     /* "no such network interface" */
+	RN_EINVALIDIFACE = -5026,    /* "invalid network interface index" / "... name" */
+	RN_ELAST = -5026
 };
 
 /* The Go type of the innermost error (OpError.Err, or the error itself). */

@@ -8,5 +8,7 @@
 #include <ringnet/version.h>
 #include <ringnet/net.h>
 #include <ringnet/engine.h>
+#include <ringnet/ipv4.h>
+#include <ringnet/bpf.h>
 
 #endif /* RINGNET_RINGNET_H */

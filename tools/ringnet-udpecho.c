@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ringnet-udpecho - a UDP echo server on x/net/ipv4's batched I/O.
+ *
+ *   ringnet-udpecho [--batch N] ADDRESS
+ *
+ * Listens on ADDRESS as Go's net.ListenPacket("udp4", ADDRESS) does, wraps
+ * the conn in an ipv4.PacketConn, prints "udp echo on ADDR" once ready (with
+ * the port the kernel chose for ":0") and answers every datagram with the
+ * same bytes to its sender: ReadBatch takes up to N datagrams (default 64)
+ * in one call, WriteBatch sends their echoes.  SIGINT and SIGTERM close the
+ * PacketConn from a thread that waits for them with sigwait(); the blocked
+ * ReadBatch returns and the program exits 0.
+ *
+ * Exit status: 0 after SIGINT/SIGTERM, 1 when listening or reading fails,
+ * 2 for a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <ringnet/ringnet.h>
+
+#define ERRBUF 2048
+#define DGRAM_MAX 65536 /* room for any UDP payload: nothing is cut */
+#define DEFAULT_BATCH 64
+
+static const char *prog = "ringnet-udpecho";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [--batch N] ADDRESS\n"
+		"\n"
+		"A UDP echo server on ringnet's x/net/ipv4 PacketConn.  It listens on\n"
+		"ADDRESS as Go's net.ListenPacket(\"udp4\", ADDRESS) does (\"127.0.0.1:7000\",\n"
+		"\":7000\", \"127.0.0.1:0\"), prints \"udp echo on ADDR\" once ready (with the\n"
+		"port the kernel chose when the port is 0), and sends every datagram back\n"
+		"to its sender with the same bytes.  Datagrams are read with ReadBatch,\n"
+		"up to N per call, and their echoes sent with WriteBatch.\n"
+		"\n"
+		"options:\n"
+		"  -b, --batch N   datagrams per ReadBatch, 1 to %d (default %d); each\n"
+		"                  takes a 64 KiB buffer\n"
+		"  -h, --help      print this help and exit\n"
+		"  -V, --version   print the ringnet version and exit\n"
+		"\n"
+		"Errors are printed on stderr in Go's words.  SIGINT or SIGTERM closes the\n"
+		"conn and the program exits 0.\n"
+		"\n"
+		"exit status: 0 after SIGINT/SIGTERM, 1 when listening or reading fails,\n"
+		"2 for a usage error.\n"
+		"\n"
+		"examples:\n"
+		"  %s 127.0.0.1:7000\n"
+		"  %s --batch 256 :0\n",
+		prog, RN_IPV4_BATCH_MAX, DEFAULT_BATCH, prog, prog);
+}
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static rn_ipv4_packetconn *the_pc; /* for the signal thread, under mu */
+static bool stopping;		   /* a signal asked us to stop, under mu */
+
+static const char *last_error_text(char *buf, size_t size)
+{
+	rn_error_string(NULL, buf, size);
+	return buf;
+}
+
+static bool is_stopping(void)
+{
+	pthread_mutex_lock(&mu);
+	bool s = stopping;
+	pthread_mutex_unlock(&mu);
+	return s;
+}
+
+/* The signal thread: the first SIGINT/SIGTERM closes the conn, which wakes ReadBatch. */
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		pthread_mutex_lock(&mu);
+		if (!stopping) {
+			stopping = true;
+			if (the_pc)
+				rn_ipv4_packetconn_close(the_pc);
+		}
+		pthread_mutex_unlock(&mu);
+	}
+	return NULL;
+}
+
+/*
+ * Send the echoes of @n received messages: @out[i] points at the bytes
+ * @in[i] brought, to its sender.  WriteBatch sends a prefix; a message it
+ * could not send at all is reported and skipped (UDP has no retransmission
+ * to wait for), the rest are sent on.  Returns -1 only when the conn is
+ * closed.
+ */
+static int echo_batch(rn_ipv4_packetconn *pc, rn_ipv4_message *in, rn_ipv4_message *out,
+		      struct iovec *oiov, int n)
+{
+	char errbuf[ERRBUF];
+
+	for (int i = 0; i < n; i++) {
+		oiov[i].iov_base = in[i].buffers[0].iov_base;
+		oiov[i].iov_len = in[i].n;
+		out[i].buffers = &oiov[i];
+		out[i].nbuffers = 1;
+		out[i].oob = NULL;
+		out[i].oob_len = 0;
+		out[i].addr = in[i].addr;
+	}
+	for (int done = 0; done < n;) {
+		int w = rn_ipv4_packetconn_write_batch(pc, out + done, n - done, 0);
+
+		if (w > 0) {
+			done += w;
+			continue;
+		}
+		if (w == RN_ECLOSED)
+			return -1;
+		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		done++; /* drop the message that failed */
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"batch", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	char errbuf[ERRBUF];
+	static sigset_t sigs;
+	pthread_t sigt;
+	long batch = DEFAULT_BATCH;
+	char *end;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "b:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			errno = 0;
+			batch = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || batch < 1 || batch > RN_IPV4_BATCH_MAX) {
+				fprintf(stderr, "%s: --batch: a number from 1 to %d, not \"%s\"\n", prog,
+					RN_IPV4_BATCH_MAX, optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s (ringnet) %s\n", prog, RINGNET_VERSION_STRING);
+			return 0;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "%s: %s\n", prog,
+			optind >= argc ? "no ADDRESS given" : "only one ADDRESS, please");
+		fprintf(stderr, "usage: %s [--batch N] ADDRESS\n", prog);
+		return 2;
+	}
+
+	/* Every message has its own buffer; both arrays are reused for every batch. */
+	size_t nb = (size_t)batch;
+	char *bufs = malloc(nb * DGRAM_MAX);
+	struct iovec *iiov = calloc(nb, sizeof(*iiov)), *oiov = calloc(nb, sizeof(*oiov));
+	rn_ipv4_message *in = calloc(nb, sizeof(*in)), *out = calloc(nb, sizeof(*out));
+	if (!bufs || !iiov || !oiov || !in || !out) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		return 1;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		iiov[i].iov_base = bufs + i * DGRAM_MAX;
+		iiov[i].iov_len = DGRAM_MAX;
+		in[i].buffers = &iiov[i];
+		in[i].nbuffers = 1;
+	}
+
+	/* Block the stop signals in every thread; one thread takes them with sigwait. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if ((rc = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0 ||
+	    (rc = pthread_create(&sigt, NULL, signal_thread, &sigs)) != 0) {
+		fprintf(stderr, "%s: cannot start the signal thread: %s\n", prog, strerror(rc));
+		return 1;
+	}
+	pthread_detach(sigt);
+
+	if (rn_engine_start() < 0) {
+		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		return 1;
+	}
+	rn_conn *u = rn_listen_packet("udp4", argv[optind]);
+	if (!u) {
+		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		return 1;
+	}
+	rn_addr la = rn_conn_local_addr(u);
+	rn_ipv4_packetconn *pc = rn_ipv4_new_packetconn(u);
+	if (!pc) {
+		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		rn_conn_free(u);
+		return 1;
+	}
+	pthread_mutex_lock(&mu);
+	the_pc = pc;
+	if (stopping) /* a signal that came before the conn existed */
+		rn_ipv4_packetconn_close(pc);
+	pthread_mutex_unlock(&mu);
+
+	char abuf[RN_ADDR_STRLEN];
+	rn_addr_string(&la, abuf, sizeof abuf);
+	printf("udp echo on %s\n", abuf);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 1;
+	}
+
+	int status = 0;
+	for (;;) {
+		int n = rn_ipv4_packetconn_read_batch(pc, in, (int)batch, 0);
+
+		if (n < 0) {
+			if (!(n == RN_ECLOSED && is_stopping())) {
+				fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+				status = 1;
+			}
+			break;
+		}
+		if (echo_batch(pc, in, out, oiov, n) < 0) {
+			if (!is_stopping()) {
+				fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+				status = 1;
+			}
+			break;
+		}
+	}
+
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	the_pc = NULL;
+	pthread_mutex_unlock(&mu);
+	rn_ipv4_packetconn_free(pc);
+	free(bufs);
+	free(iiov);
+	free(oiov);
+	free(in);
+	free(out);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 1;
+	}
+	return status;
+}
