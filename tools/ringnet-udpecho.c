@@ -181,22 +181,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* Every message has its own buffer; both arrays are reused for every batch. */
-	size_t nb = (size_t)batch;
-	char *bufs = malloc(nb * DGRAM_MAX);
-	struct iovec *iiov = calloc(nb, sizeof(*iiov)), *oiov = calloc(nb, sizeof(*oiov));
-	rn_ipv4_message *in = calloc(nb, sizeof(*in)), *out = calloc(nb, sizeof(*out));
-	if (!bufs || !iiov || !oiov || !in || !out) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
-		return 1;
-	}
-	for (size_t i = 0; i < nb; i++) {
-		iiov[i].iov_base = bufs + i * DGRAM_MAX;
-		iiov[i].iov_len = DGRAM_MAX;
-		in[i].buffers = &iiov[i];
-		in[i].nbuffers = 1;
-	}
-
 	/* Block the stop signals in every thread; one thread takes them with sigwait. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -212,6 +196,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
 		return 1;
 	}
+	int status = 0;
+	char *bufs = NULL;
+	struct iovec *iiov = NULL, *oiov = NULL;
+	rn_ipv4_message *in = NULL, *out = NULL;
 	rn_conn *u = rn_listen_packet("udp4", argv[optind]);
 	if (!u) {
 		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
@@ -230,15 +218,34 @@ int main(int argc, char **argv)
 		rn_ipv4_packetconn_close(pc);
 	pthread_mutex_unlock(&mu);
 
+	/* Every message has its own buffer; both arrays are reused for every batch. */
+	size_t nb = (size_t)batch;
+	bufs = malloc(nb * DGRAM_MAX);
+	iiov = calloc(nb, sizeof(*iiov));
+	oiov = calloc(nb, sizeof(*oiov));
+	in = calloc(nb, sizeof(*in));
+	out = calloc(nb, sizeof(*out));
+	if (!bufs || !iiov || !oiov || !in || !out) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		status = 1;
+		goto done;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		iiov[i].iov_base = bufs + i * DGRAM_MAX;
+		iiov[i].iov_len = DGRAM_MAX;
+		in[i].buffers = &iiov[i];
+		in[i].nbuffers = 1;
+	}
+
 	char abuf[RN_ADDR_STRLEN];
 	rn_addr_string(&la, abuf, sizeof abuf);
 	printf("udp echo on %s\n", abuf);
 	if (fflush(stdout) != 0) {
 		perror(prog);
-		return 1;
+		status = 1;
+		goto done;
 	}
 
-	int status = 0;
 	for (;;) {
 		int n = rn_ipv4_packetconn_read_batch(pc, in, (int)batch, 0);
 
@@ -258,6 +265,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+done:
 	pthread_mutex_lock(&mu);
 	stopping = true;
 	the_pc = NULL;
