@@ -1106,7 +1106,7 @@ static void *trickle_send(void *arg)
 		    (ssize_t)len)
 			abort();
 		if (i % 4 == 3)
-			sleep_ms(3); /* longer than the reader's deadlines: they fire in between */
+			sleep_ms(10); /* far longer than the reader's deadlines: they fire in between */
 	}
 	return NULL;
 }
