@@ -120,9 +120,9 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 		return res;
 	if (n > 1u << 30)
 		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
-	pthread_mutex_lock(&c->fd.rlock);
+	rne_lock_acquire(&c->fd.rlock);
 	res = rni_fd_recv(&c->fd, e, buf, n, 0);
-	pthread_mutex_unlock(&c->fd.rlock);
+	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)
 		return res;
@@ -149,7 +149,7 @@ static void flush(rn_conn *c, rne_engine *e, struct rni_wq_entry *mine)
 	rni_fd *f = &c->fd;
 
 	pthread_mutex_unlock(&f->wq_mu);
-	pthread_mutex_lock(&f->wlock);
+	rne_lock_acquire(&f->wlock);
 	pthread_mutex_lock(&f->wq_mu);
 	/*
 	 * Go on until our Write is done, and never stop with the head Write
@@ -196,9 +196,9 @@ static void flush(rn_conn *c, rne_engine *e, struct rni_wq_entry *mine)
 					f->wq_tail = NULL;
 			}
 		}
-		pthread_cond_broadcast(&f->wq_cv);
+		rne_cond_broadcast(&f->wq_cv);
 	}
-	pthread_mutex_unlock(&f->wlock);
+	rne_lock_release(&f->wlock);
 }
 
 static ssize_t write_stream(rn_conn *c, rne_engine *e, const char *buf, size_t n)
@@ -217,9 +217,9 @@ static ssize_t write_stream(rn_conn *c, rne_engine *e, const char *buf, size_t n
 			f->flushing = true;
 			flush(c, e, &me);
 			f->flushing = false;
-			pthread_cond_broadcast(&f->wq_cv); /* the next waiter takes over */
+			rne_cond_broadcast(&f->wq_cv); /* the next waiter takes over */
 		} else {
-			pthread_cond_wait(&f->wq_cv, &f->wq_mu);
+			rne_cond_wait(&f->wq_cv, &f->wq_mu);
 		}
 	}
 	pthread_mutex_unlock(&f->wq_mu);
@@ -253,7 +253,7 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 		return w;
 	}
 	/* A datagram socket: each Write is one message. */
-	pthread_mutex_lock(&c->fd.wlock);
+	rne_lock_acquire(&c->fd.wlock);
 	do {
 		size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
 
@@ -262,7 +262,7 @@ ssize_t rn_conn_write(rn_conn *c, const void *buf, size_t n)
 			break;
 		done += (size_t)res;
 	} while (done < n);
-	pthread_mutex_unlock(&c->fd.wlock);
+	rne_lock_release(&c->fd.wlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0) {
 		rni_fd_wrap(&c->fd, res, "write", "write", &c->fd.laddr, &c->fd.raddr);
@@ -411,7 +411,7 @@ ssize_t rn_conn_write_buffers(rn_conn *c, const struct iovec *iov, int iovcnt)
 	if (res < 0)
 		return res;
 	/* Go's Buffers.WriteTo: all of it, in as few sendmsg calls as the kernel allows. */
-	pthread_mutex_lock(&c->fd.wlock);
+	rne_lock_acquire(&c->fd.wlock);
 	while (i < iovcnt) {
 		size_t left;
 		int n = 0;
@@ -445,7 +445,7 @@ ssize_t rn_conn_write_buffers(rn_conn *c, const struct iovec *iov, int iovcnt)
 			}
 		}
 	}
-	pthread_mutex_unlock(&c->fd.wlock);
+	rne_lock_release(&c->fd.wlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0) {
 		rni_fd_wrap(&c->fd, res, "writev", "writev", &c->fd.laddr, &c->fd.raddr);
@@ -489,7 +489,7 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
 	res = rni_conn_begin(c, "read", &e);
 	if (res < 0)
 		return res;
-	pthread_mutex_lock(&c->fd.rlock);
+	rne_lock_acquire(&c->fd.rlock);
 	if (rne_bufring(e) == 0) {
 		res = rni_fd_recv_select(&c->fd, e, RNE_BUF_SIZE, &bid);
 		if (res > 0 && bid >= 0) {
@@ -521,7 +521,7 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
 			}
 		}
 	}
-	pthread_mutex_unlock(&c->fd.rlock);
+	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)
 		return res;

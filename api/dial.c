@@ -169,7 +169,7 @@ static rn_conn *dial_serial(enum proto p, const char *network, const rni_addrs *
  */
 struct race {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	rne_cond cv;	/* the dialing call waits here, thread or task */
 	int refs;		/* the dialer and each racer still running */
 	bool returned;		/* the dialer has its answer: losers close their conns */
 };
@@ -196,7 +196,6 @@ static void race_put(struct race *r)
 	pthread_mutex_unlock(&r->mu);
 	if (last) {
 		pthread_mutex_destroy(&r->mu);
-		pthread_cond_destroy(&r->cv);
 		free(r);
 	}
 }
@@ -224,7 +223,7 @@ static void *racer_main(void *arg)
 	if (!c)
 		x->err = *rn_last_error();
 	x->done = true;
-	pthread_cond_broadcast(&r->cv);
+	rne_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	race_put(r);
 	return NULL;
@@ -279,13 +278,13 @@ static rn_conn *dial_parallel(enum proto p, const char *network, const rni_addrs
 	rn_duration delay = o->d->fallback_delay > 0 ? o->d->fallback_delay : 300 * RN_MILLISECOND;
 	struct race *r = calloc(1, sizeof(*r));
 	struct racer *x[2] = { NULL, NULL };
-	struct timespec at;
+	int64_t at; /* when the fallbacks start (rn_time) */
 	rn_conn *won = NULL;
 	rn_error err;
 
 	if (r) {
 		pthread_mutex_init(&r->mu, NULL);
-		pthread_cond_init(&r->cv, NULL);
+		rne_cond_init(&r->cv);
 		r->refs = 1;
 		x[0] = racer_new(r, p, network, port, o);
 		x[1] = racer_new(r, p, network, port, o);
@@ -303,17 +302,11 @@ static rn_conn *dial_parallel(enum proto p, const char *network, const rni_addrs
 	}
 	x[0]->as = *prim;
 	x[1]->as = *fall;
-	clock_gettime(CLOCK_REALTIME, &at);
-	at.tv_sec += delay / RN_SECOND;
-	at.tv_nsec += delay % RN_SECOND;
-	if (at.tv_nsec >= RN_SECOND) {
-		at.tv_sec++;
-		at.tv_nsec -= RN_SECOND;
-	}
+	at = rn_now() + delay;
 	pthread_mutex_lock(&r->mu);
 	racer_start(x[0]);
 	for (;;) {
-		int rc = 0;
+		bool timed_out = false;
 
 		if ((x[0]->done && x[0]->c) || (x[1]->done && x[1]->c)) {
 			int w = x[0]->done && x[0]->c ? 0 : 1;
@@ -331,10 +324,10 @@ static rn_conn *dial_parallel(enum proto p, const char *network, const rni_addrs
 			continue;
 		}
 		if (!x[1]->started)
-			rc = pthread_cond_timedwait(&r->cv, &r->mu, &at);
+			timed_out = !rne_cond_wait_until(&r->cv, &r->mu, at);
 		else
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (rc == ETIMEDOUT && !x[1]->started)
+			rne_cond_wait(&r->cv, &r->mu);
+		if (timed_out && !x[1]->started)
 			racer_start(x[1]);
 	}
 	r->returned = true;

@@ -33,12 +33,12 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 	atomic_init(&f->closed, false);
 	atomic_init(&f->busy, 0);
 	atomic_init(&f->released, false);
-	pthread_mutex_init(&f->rlock, NULL);
-	pthread_mutex_init(&f->wlock, NULL);
+	rne_lock_init(&f->rlock);
+	rne_lock_init(&f->wlock);
 	pthread_mutex_init(&f->mu, NULL);
 	f->waiters = NULL;
 	pthread_mutex_init(&f->wq_mu, NULL);
-	pthread_cond_init(&f->wq_cv, NULL);
+	rne_cond_init(&f->wq_cv);
 	f->wq_head = f->wq_tail = NULL;
 	f->flushing = false;
 }
@@ -46,11 +46,11 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 void rni_fd_destroy(rni_fd *f)
 {
 	rni_fd_close(f);
-	pthread_mutex_destroy(&f->rlock);
-	pthread_mutex_destroy(&f->wlock);
+	rne_lock_destroy(&f->rlock);
+	rne_lock_destroy(&f->wlock);
 	pthread_mutex_destroy(&f->mu);
 	pthread_mutex_destroy(&f->wq_mu);
-	pthread_cond_destroy(&f->wq_cv);
+	
 }
 
 static void release(rni_fd *f)
@@ -228,7 +228,7 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 	waiter_add(f, &w);
 	for (;;) {
 		struct __kernel_timespec ts;
-		rne_op op = { NULL, 0, 0, false };
+		rne_op op = { .complete = NULL };
 		int64_t deadline = dl ? atomic_load(dl) : fixed;
 		struct io_uring_sqe *sqe;
 
@@ -385,7 +385,7 @@ int rni_fd_batch(rni_fd *f, rne_engine *e, bool write, rni_mmsg *v, int n, int f
 				io_uring_prep_sendmsg(sqe, f->fd, &v[i].hdr, fl);
 			else
 				io_uring_prep_recvmsg(sqe, f->fd, &v[i].hdr, fl);
-			ops[i] = (rne_op){ NULL, 0, 0, false };
+			ops[i] = (rne_op){ .complete = NULL };
 			io_uring_sqe_set_data(sqe, &ops[i]);
 			if (i + 1 < n)
 				sqe->flags |= IOSQE_IO_LINK;

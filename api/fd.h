@@ -23,6 +23,7 @@
 #include <ringnet/net.h>
 
 #include "engine/engine.h"
+#include "engine/task.h"
 
 /* A call blocked on an fd: which ring to ask when Close or a deadline moves. */
 typedef struct rni_waiter {
@@ -45,7 +46,7 @@ typedef struct rni_fd {
 	 * Go's fdMutex: one Read and one Write at a time, so a Write from one
 	 * thread is sent whole before another thread's Write begins.
 	 */
-	pthread_mutex_t rlock, wlock;
+	rne_lock rlock, wlock;	/* held across the call: a task waiting parks */
 	pthread_mutex_t mu;	/* guards waiters */
 	rni_waiter *waiters;	/* calls with an operation in some ring */
 	/*
@@ -54,7 +55,7 @@ typedef struct rni_fd {
 	 * of several Writes with one sendmsg.
 	 */
 	pthread_mutex_t wq_mu;
-	pthread_cond_t wq_cv;
+	rne_cond wq_cv;
 	struct rni_wq_entry *wq_head, *wq_tail;
 	bool flushing;
 } rni_fd;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "api/errors.h"
 #include "api/parse.h"
 #include "api/resolve.h"
+#include "engine/task.h"
 
 #define HOSTS_PATH "/etc/hosts"
 
@@ -86,6 +88,52 @@ static bool is_invalid_tld(const char *host)
 	       (n > 8 && !strncasecmp(host + n - 8, ".invalid", 8));
 }
 
+/*
+ * getaddrinfo blocks, and may want more stack than a task has: a task hands
+ * it to a short-lived thread and parks until that thread unparks it, so
+ * the other tasks of its thread keep running meanwhile.
+ */
+typedef struct gai_job {
+	const char *host;
+	const struct addrinfo *hints;
+	struct addrinfo *res;
+	int rc, err;
+	rne_parker done;
+} gai_job;
+
+static void *gai_thread(void *arg)
+{
+	gai_job *j = arg;
+
+	j->rc = getaddrinfo(j->host, NULL, j->hints, &j->res);
+	j->err = errno;
+	rne_parker_unpark(&j->done); /* the last touch of *j */
+	return NULL;
+}
+
+static int run_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res)
+{
+	gai_job j = { host, hints, NULL, 0, 0, { 0 } };
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	if (rne_task_current()) {
+		rne_parker_init(&j.done);
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &at, gai_thread, &j);
+		pthread_attr_destroy(&at);
+		if (rc == 0) {
+			rne_parker_park(&j.done);
+			*res = j.res;
+			errno = j.err;
+			return j.rc;
+		}
+	}
+	return getaddrinfo(host, NULL, hints, res); /* a thread, or no thread to spare */
+}
+
 /* Go's cgo lookup: getaddrinfo with the network's family. */
 static int gai_lookup(const char *afnet, const char *host, rni_addrs *out)
 {
@@ -96,7 +144,7 @@ static int gai_lookup(const char *afnet, const char *host, rni_addrs *out)
 	hints.ai_family = version == '4' ? AF_INET : version == '6' ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_CANONNAME | AI_V4MAPPED | AI_ALL;
-	rc = getaddrinfo(host, NULL, &hints, &res);
+	rc = run_getaddrinfo(host, &hints, &res);
 	if (rc != 0) {
 		if (rc == EAI_NONAME)
 			return rni_err_dns(RN_EDNS_NOTFOUND, "no such host", host, NULL);

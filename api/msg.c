@@ -86,9 +86,9 @@ int rni_conn_recvmsg(rn_conn *c, struct rni_msg *m, const char *syscall)
 	msg.msg_iovlen = 1;
 	msg.msg_control = m->oob_cap ? m->oob : NULL;
 	msg.msg_controllen = m->oob_cap;
-	pthread_mutex_lock(&c->fd.rlock);
+	rne_lock_acquire(&c->fd.rlock);
 	res = rni_fd_recvmsg(&c->fd, e, &msg, m->recv_flags);
-	pthread_mutex_unlock(&c->fd.rlock);
+	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0)
 		return rni_fd_wrap(&c->fd, res, "read", syscall, &c->fd.laddr, &c->fd.raddr);
@@ -131,9 +131,9 @@ int rni_conn_sendmsgv(rn_conn *c, const struct iovec *iov, int iovcnt, const voi
 	msg.msg_iovlen = (size_t)iovcnt;
 	msg.msg_control = oobn ? (void *)(uintptr_t)oob : NULL;
 	msg.msg_controllen = oobn;
-	pthread_mutex_lock(&c->fd.wlock);
+	rne_lock_acquire(&c->fd.wlock);
 	res = rni_fd_sendmsg(&c->fd, e, &msg, 0);
-	pthread_mutex_unlock(&c->fd.wlock);
+	rne_lock_release(&c->fd.wlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0)
 		return rni_fd_wrap(&c->fd, res, "write", syscall, &c->fd.laddr, dst);

@@ -20,9 +20,9 @@
 
 struct rni_pipe {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	rne_cond cv;		/* blocked calls, threads or tasks */
 	struct {
-		pthread_mutex_t wlock;	/* Go's wrMu: one Write's bytes stay together */
+		rne_lock wlock;		/* Go's wrMu: one Write's bytes stay together */
 		const char *buf;	/* the Write on offer in this direction */
 		size_t len, taken;
 		bool offered;
@@ -32,26 +32,13 @@ struct rni_pipe {
 	int ends;			/* ends not yet freed */
 };
 
-static struct timespec to_ts(int64_t t)
-{
-	struct timespec ts = { (time_t)(t / 1000000000), (long)(t % 1000000000) };
-	return ts;
-}
-
 /* Wait for a change; false once @deadline (0 = none) has passed. */
 static bool wait_until(struct rni_pipe *p, int64_t deadline)
 {
-	struct timespec ts;
-
-	if (!deadline) {
-		pthread_cond_wait(&p->cv, &p->mu);
-		return true;
-	}
-	if (rn_now() >= deadline)
+	if (deadline && rn_now() >= deadline)
 		return false;
-	ts = to_ts(deadline);
-	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-	return rn_now() < deadline;
+	rne_cond_wait_until(&p->cv, &p->mu, deadline);
+	return !deadline || rn_now() < deadline;
 }
 
 static int pipe_err(const char *op, int code)
@@ -92,7 +79,7 @@ ssize_t rni_pipe_read(rn_conn *c, void *b, size_t n)
 			memcpy(b, p->dir[from].buf + p->dir[from].taken, k);
 			p->dir[from].taken += k;
 			p->dir[from].offered = false; /* the writer re-offers what is left */
-			pthread_cond_broadcast(&p->cv);
+			rne_cond_broadcast(&p->cv);
 			got = (ssize_t)k;
 			break;
 		}
@@ -110,7 +97,7 @@ ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n)
 	bool once = true;
 	int code = 0;
 
-	pthread_mutex_lock(&p->dir[s].wlock);
+	rne_lock_acquire(&p->dir[s].wlock);
 	pthread_mutex_lock(&p->mu);
 	while (once || done < n) {
 		once = false;
@@ -127,7 +114,7 @@ ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n)
 		p->dir[s].len = n - done;
 		p->dir[s].taken = 0;
 		p->dir[s].offered = true;
-		pthread_cond_broadcast(&p->cv);
+		rne_cond_broadcast(&p->cv);
 		while (p->dir[s].offered && !p->closed[s] && !p->closed[to]) {
 			if (!wait_until(p, p->wdl[s]) && p->dir[s].offered)
 				break;
@@ -142,7 +129,7 @@ ssize_t rni_pipe_write(rn_conn *c, const void *b, size_t n)
 	}
 	(void)to;
 	pthread_mutex_unlock(&p->mu);
-	pthread_mutex_unlock(&p->dir[s].wlock);
+	rne_lock_release(&p->dir[s].wlock);
 	if (code) {
 		pipe_err("write", code);
 		return done > 0 ? (ssize_t)done : code;
@@ -156,7 +143,7 @@ int rni_pipe_close(rn_conn *c)
 
 	pthread_mutex_lock(&p->mu);
 	p->closed[c->pipe_end] = true; /* Go: Close is idempotent and never fails */
-	pthread_cond_broadcast(&p->cv);
+	rne_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -174,7 +161,7 @@ int rni_pipe_set_deadline(rn_conn *c, bool rd, bool wr, int64_t t)
 			p->rdl[s] = t;
 		if (wr)
 			p->wdl[s] = t;
-		pthread_cond_broadcast(&p->cv); /* blocked calls re-check */
+		rne_cond_broadcast(&p->cv); /* blocked calls re-check */
 	}
 	pthread_mutex_unlock(&p->mu);
 	return code ? rni_err_sentinel(code) : 0;
@@ -190,9 +177,8 @@ void rni_pipe_free(rn_conn *c)
 	last = --p->ends == 0;
 	pthread_mutex_unlock(&p->mu);
 	if (last) {
-		pthread_mutex_destroy(&p->dir[0].wlock);
-		pthread_mutex_destroy(&p->dir[1].wlock);
-		pthread_cond_destroy(&p->cv);
+		rne_lock_destroy(&p->dir[0].wlock);
+		rne_lock_destroy(&p->dir[1].wlock);
 		pthread_mutex_destroy(&p->mu);
 		free(p);
 	}
@@ -217,9 +203,9 @@ int rn_pipe(rn_conn **a, rn_conn **b)
 		return rni_err_errno(ENOMEM, NULL);
 	}
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	pthread_mutex_init(&p->dir[0].wlock, NULL);
-	pthread_mutex_init(&p->dir[1].wlock, NULL);
+	rne_cond_init(&p->cv);
+	rne_lock_init(&p->dir[0].wlock);
+	rne_lock_init(&p->dir[1].wlock);
 	p->ends = 2;
 	for (int i = 0; i < 2; i++) {
 		e[i]->pipe = p;

@@ -267,9 +267,9 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		rni_fd_leave(&l->fd);
 		return NULL;
 	}
-	pthread_mutex_lock(&l->fd.rlock);
+	rne_lock_acquire(&l->fd.rlock);
 	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len);
-	pthread_mutex_unlock(&l->fd.rlock);
+	rne_lock_release(&l->fd.rlock);
 	if (rc >= 0 && atomic_load(&l->fd.closed)) {
 		close(rc); /* accepted as Close ran: it must not outlive the listener */
 		rc = RN_ECLOSED;

@@ -32,6 +32,8 @@ struct rne_op {
 	int res;
 	uint32_t flags;
 	bool done;
+	bool nb;		  /* counted in the engine's nb_pending (see rne_wait_all) */
+	struct rne_task *task;	  /* a task parked until this op is done, or NULL */
 };
 
 /* The provided-buffer ring: RNE_BUFS buffers of RNE_BUF_SIZE bytes, group RNE_BGID. */
@@ -47,6 +49,13 @@ typedef struct rne_engine {
 	bool br_failed;
 	uint8_t supported[IORING_OP_LAST > 64 ? IORING_OP_LAST : 64]; /* probed opcodes */
 	unsigned probed_ops;		/* entries of supported[] that are valid */
+	struct rne_sched *sched;	/* tasks (engine/task.c), NULL until the first */
+	/*
+	 * Submitted ops that cannot block (the links after a chain's first
+	 * entry once it completed): the scheduler may wait for this many
+	 * completions in one enter, see rne_wait_all.
+	 */
+	unsigned nb_pending;
 } rne_engine;
 
 /* user_data of SQEs whose completion nobody waits for (linked timeouts). */
@@ -56,6 +65,13 @@ typedef struct rne_engine {
  * "cancel every operation of yours on descriptor cqe->res".
  */
 #define RNE_UD_CANCEL_FD 1
+/*
+ * user_data of a message from another thread that wakes a parked task: the
+ * rne_parker's address with this tag in its low bits (ops and parkers are
+ * at least 8-byte aligned, so an op's user_data never carries it).
+ */
+#define RNE_UD_PARKER 2
+#define RNE_UD_TAG_MASK 7
 
 /*
  * rne_get - this thread's engine, started on first use.  NULL when io_uring
@@ -97,6 +113,13 @@ struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, 
 				       struct __kernel_timespec *ts);
 
 /*
+ * rne_timeout_spec - fill @ts for a timeout at @deadline (ns since the
+ * epoch, CLOCK_REALTIME) and return the IORING_TIMEOUT_* flags to use: an
+ * absolute realtime timeout when the kernel has them, else the time left.
+ */
+unsigned rne_timeout_spec(const rne_engine *e, int64_t deadline, struct __kernel_timespec *ts);
+
+/*
  * rne_wait - submit what is queued and wait until @op is done, running the
  * completions of every other op that arrive meanwhile.  Returns op->res, or
  * a negative errno if the ring itself failed.
@@ -129,6 +152,12 @@ int rne_wait_all(rne_engine *e, rne_op *ops, int n);
  * Close or a passed deadline as "try again".
  */
 int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd);
+
+/* rne_reap - deliver every completion that is ready (no system call). */
+void rne_reap(rne_engine *e);
+
+/* rne_sched_free - free @e's task scheduler state (engine teardown). */
+void rne_sched_free(rne_engine *e);
 
 /* rne_ring_fd - the ring's own descriptor, the address for rne_cancel_fd. */
 static inline int rne_ring_fd(const rne_engine *e) { return e->ring.ring_fd; }

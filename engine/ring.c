@@ -38,6 +38,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static void engine_free(rne_engine *e)
 {
+	rne_sched_free(e);
 	rne_bufring_free(e);
 	pthread_mutex_lock(&lifecycle);
 	io_uring_queue_exit(&e->ring);
@@ -160,7 +161,7 @@ static void probe_ops(rne_engine *e)
 static void probe_realtime(rne_engine *e)
 {
 	struct __kernel_timespec ts = { 0, 0 }; /* the epoch: long past */
-	rne_op op = { NULL, 0, 0, false };
+	rne_op op = { .complete = NULL };
 	struct io_uring_sqe *sqe = rne_sqe(e);
 
 	io_uring_prep_timeout(sqe, &ts, 0, IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME);
@@ -176,7 +177,7 @@ static void probe_realtime(rne_engine *e)
  */
 static void probe_cancel_fd(rne_engine *e)
 {
-	rne_op op = { NULL, 0, 0, false };
+	rne_op op = { .complete = NULL };
 	struct io_uring_sqe *sqe = rne_sqe(e);
 
 	io_uring_prep_cancel_fd(sqe, e->ring.ring_fd, IORING_ASYNC_CANCEL_ALL);

@@ -9,6 +9,7 @@
 #include <ringnet/engine.h>
 
 #include "engine/engine.h"
+#include "engine/task.h"
 
 struct io_uring_sqe *rne_sqe(rne_engine *e)
 {
@@ -19,15 +20,11 @@ struct io_uring_sqe *rne_sqe(rne_engine *e)
 	return sqe;
 }
 
-struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
-				       struct __kernel_timespec *ts)
+unsigned rne_timeout_spec(const rne_engine *e, int64_t deadline, struct __kernel_timespec *ts)
 {
-	struct io_uring_sqe *t;
 	unsigned flags = 0;
 	int64_t when = deadline;
 
-	if (!deadline)
-		return NULL;
 	if (e->features & RN_ENGINE_TIMEOUT_REALTIME) {
 		flags = IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME;
 	} else {
@@ -38,6 +35,18 @@ struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, 
 	}
 	ts->tv_sec = when / 1000000000;
 	ts->tv_nsec = when % 1000000000;
+	return flags;
+}
+
+struct io_uring_sqe *rne_link_deadline(rne_engine *e, struct io_uring_sqe *sqe, int64_t deadline,
+				       struct __kernel_timespec *ts)
+{
+	struct io_uring_sqe *t;
+	unsigned flags;
+
+	if (!deadline)
+		return NULL;
+	flags = rne_timeout_spec(e, deadline, ts);
 	sqe->flags |= IOSQE_IO_LINK;
 	t = rne_sqe(e);
 	io_uring_prep_link_timeout(t, ts, flags);
@@ -76,7 +85,7 @@ int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd)
 }
 
 /* Deliver every completion that is ready. */
-static void reap(rne_engine *e)
+void rne_reap(rne_engine *e)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
@@ -89,8 +98,16 @@ static void reap(rne_engine *e)
 			queue_cancel_fd(e, cqe->res); /* another thread asked */
 			continue;
 		}
+		if ((cqe->user_data & RNE_UD_TAG_MASK) == RNE_UD_PARKER) {
+			rne_task_remote_wake(cqe->user_data);
+			continue;
+		}
 		if (!op)
 			continue; /* a linked timeout's own completion */
+		if (op->nb) {
+			op->nb = false;
+			e->nb_pending--;
+		}
 		if (op->complete) {
 			op->complete(op, cqe->res, cqe->flags);
 		} else {
@@ -98,28 +115,63 @@ static void reap(rne_engine *e)
 			op->flags = cqe->flags;
 			op->done = true;
 		}
+		if (op->task)
+			rne_task_op_done(op);
 	}
 	io_uring_cq_advance(&e->ring, n);
 }
 
+/* A task waits by parking; its scheduler submits, waits and reaps. */
+static int task_wait(rne_task *t, rne_op *op)
+{
+	while (!op->done) {
+		op->task = t;
+		rne_task_park();
+	}
+	op->task = NULL;
+	return op->res;
+}
+
 int rne_wait(rne_engine *e, rne_op *op)
 {
-	reap(e);
+	rne_task *t = rne_task_current();
+
+	if (t && rne_task_engine(t) == e)
+		return task_wait(t, op);
+	rne_reap(e);
 	while (!op->done) {
 		int rc = io_uring_submit_and_wait(&e->ring, 1);
 
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME)
 			return rc;
-		reap(e);
+		rne_reap(e);
 	}
 	return op->res;
 }
 
+/* Mark the ops not yet done as unable to block: the first has completed. */
+static void count_nonblocking(rne_engine *e, rne_op *ops, int n)
+{
+	for (int i = 1; i < n; i++)
+		if (!ops[i].done && !ops[i].nb) {
+			ops[i].nb = true;
+			e->nb_pending++;
+		}
+}
+
 int rne_wait_all(rne_engine *e, rne_op *ops, int n)
 {
+	rne_task *t = rne_task_current();
 	int first = 0;
 
-	reap(e);
+	if (t && rne_task_engine(t) == e) {
+		task_wait(t, &ops[0]);
+		count_nonblocking(e, ops, n);
+		for (int i = 1; i < n; i++)
+			task_wait(t, &ops[i]);
+		return 0;
+	}
+	rne_reap(e);
 	for (;;) {
 		unsigned left = 0;
 
@@ -138,6 +190,6 @@ int rne_wait_all(rne_engine *e, rne_op *ops, int n)
 
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME)
 			return rc;
-		reap(e);
+		rne_reap(e);
 	}
 }

@@ -123,7 +123,7 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		return rni_err_op("read", rn_addr_network(&ep->c->fd.laddr), &ep->c->fd.laddr, NULL);
 	}
 	flags &= ~MSG_WAITFORONE; /* a recvmmsg flag; the chain already waits for one */
-	pthread_mutex_lock(&ep->c->fd.rlock);
+	rne_lock_acquire(&ep->c->fd.rlock);
 	while (total < n) {
 		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK;
 		int got;
@@ -152,7 +152,7 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		if (got < k)
 			break;
 	}
-	pthread_mutex_unlock(&ep->c->fd.rlock);
+	rne_lock_release(&ep->c->fd.rlock);
 	rni_fd_leave(&ep->c->fd);
 	if (total > 0)
 		return total;
@@ -185,7 +185,7 @@ int rni_ipv4_write_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		rni_engine_error();
 		return rni_err_op("write", rn_addr_network(&ep->c->fd.laddr), &ep->c->fd.laddr, NULL);
 	}
-	pthread_mutex_lock(&ep->c->fd.wlock);
+	rne_lock_acquire(&ep->c->fd.wlock);
 	while (total < n) {
 		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK;
 		bool cut = false;
@@ -224,7 +224,7 @@ int rni_ipv4_write_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		if (got < k || cut)
 			break;
 	}
-	pthread_mutex_unlock(&ep->c->fd.wlock);
+	rne_lock_release(&ep->c->fd.wlock);
 	rni_fd_leave(&ep->c->fd);
 	if (total > 0)
 		return total;

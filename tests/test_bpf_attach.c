@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -774,11 +773,11 @@ static int agreement_child(void)
 
 	if (system("tcpdump --version >/dev/null 2>&1") != 0) {
 		printf("kernel agreement: skipped: tcpdump not installed (scripts/deps.sh)\n");
-		return 77;
+		return TU_SKIP;
 	}
 	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
 		printf("kernel agreement: skipped: network namespace: %s\n", strerror(errno));
-		return 77;
+		return TU_SKIP;
 	}
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
@@ -790,7 +789,7 @@ static int agreement_child(void)
 		env.r[s] = rn_listen_packet(nets[s], "127.0.0.1");
 		if (!env.r[s]) {
 			printf("kernel agreement: skipped: raw socket: %s\n", last_error());
-			return 77;
+			return TU_SKIP;
 		}
 		env.rfd[s] = rn_conn_file(env.r[s]);
 		env.bfd[s] = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, protos[s]);
@@ -818,24 +817,12 @@ static int agreement_child(void)
 
 START_TEST(test_vm_agrees_with_kernel)
 {
-	pid_t pid;
-	int status;
+	int rc = tu_run_child(agreement_child);
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int rc = agreement_child();
-
-		fflush(stdout);
-		_exit(rc);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
+	if (rc == TU_SKIP)
 		return;
-	ck_assert_msg(WEXITSTATUS(status) == 0, "the kernel and the VM disagree (see above)");
+	ck_assert_msg(rc == 0, "the kernel and the VM disagree (see above)%s",
+		      rc >= 100 ? ": the child was killed" : "");
 }
 END_TEST
 

@@ -13,116 +13,37 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ringnet/ringnet.h>
 
 #include "testutil.h"
 
-#define SKIP 77
+/* The child's /etc/hosts: "dualhost" is ::1, then 127.0.0.1. */
+#define DUALHOST "::1 dualhost\n127.0.0.1 dualhost\n"
 
-/* Private /etc/hosts with "dualhost" = ::1, 127.0.0.1.  0, or SKIP with a reason printed. */
-static int private_hosts(void)
+/* The case child_main runs (Check runs the tests one at a time). */
+static int (*child_case)(void);
+
+/* In the child: the private /etc/hosts, then the case. */
+static int child_main(void)
 {
-	char path[] = "/tmp/rn_hostsXXXXXX";
-	const char *text = "::1 dualhost\n127.0.0.1 dualhost\n";
-	int fd;
+	int rc = tu_private_hosts("test_dial_parallel", DUALHOST);
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		printf("test_dial_parallel: skipped: mount namespace: %s\n", strerror(errno));
-		return SKIP;
-	}
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		return 1;
-	close(fd);
-	if (mount(path, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
-		printf("test_dial_parallel: skipped: bind mount /etc/hosts: %s\n", strerror(errno));
-		unlink(path);
-		return SKIP;
-	}
-	unlink(path);
-	return 0;
-}
-
-/* A listener on @family's loopback at @port (0: any); *port gets the port. */
-static int listener(int family, int *port, int backlog)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		a->sin6_port = htons((uint16_t)*port);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->sin_port = htons((uint16_t)*port);
-		len = sizeof(*a);
-	}
-	if (bind(s, (struct sockaddr *)&ss, len) < 0 || listen(s, backlog) < 0) {
-		close(s);
-		return -1;
-	}
-	getsockname(s, (struct sockaddr *)&ss, &len);
-	*port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-					 : ((struct sockaddr_in *)&ss)->sin_port);
-	return s;
-}
-
-/* An IPv6 listener that drops every new SYN: backlog 0 and one conn queued. */
-static int silent_v6(int *port, int *filler)
-{
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int l = listener(AF_INET6, port, 0);
-
-	if (l < 0)
-		return -1;
-	a.sin6_port = htons((uint16_t)*port);
-	*filler = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (connect(*filler, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return -1;
-	usleep(20000); /* let the handshake land in the accept queue */
-	return l;
-}
-
-static int run_child(int (*fn)(void))
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0) {
-		int rc = private_hosts();
-
-		rc = rc ? rc : fn();
-		fflush(stdout);
-		_exit(rc);
-	}
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+	return rc ? rc : child_case();
 }
 
 static void expect_child(int (*fn)(void))
 {
-	int rc = run_child(fn);
+	int rc;
 
-	if (rc == SKIP)
+	child_case = fn;
+	rc = tu_run_child(child_main);
+	if (rc == TU_SKIP)
 		return;
 	ck_assert_int_eq(rc, 0);
 }
@@ -160,11 +81,11 @@ static int case_fallback_wins(void)
 	char addr[64];
 	rn_conn *c;
 
-	l6 = silent_v6(&port, &filler);
-	l4 = listener(AF_INET, &port, 16);
+	l6 = tu_silent_listener(AF_INET6, &port, &filler);
+	l4 = tu_loopback_listener(AF_INET, &port, 16);
 	if (l6 < 0 || l4 < 0) {
 		printf("test_dial_parallel: skipped: no ::1 listener (%s)\n", strerror(errno));
-		return SKIP;
+		return TU_SKIP;
 	}
 	rn_engine_start(); /* this thread's ring: cancelling the loser reaches it through ours */
 	fds = tu_count_fds();
@@ -193,10 +114,10 @@ static int case_serial_times_out(void)
 	char addr[64], e[256], want[128];
 	rn_conn *c;
 
-	l6 = silent_v6(&port, &filler);
-	l4 = listener(AF_INET, &port, 16);
+	l6 = tu_silent_listener(AF_INET6, &port, &filler);
+	l4 = tu_loopback_listener(AF_INET, &port, 16);
 	if (l6 < 0 || l4 < 0)
-		return SKIP;
+		return TU_SKIP;
 	snprintf(addr, sizeof(addr), "dualhost:%d", port);
 	c = rn_dialer_dial(&d, "tcp", addr);
 	if (c) {
@@ -221,7 +142,7 @@ static int case_primary_refused(void)
 	char addr[64];
 	rn_conn *c;
 
-	l4 = listener(AF_INET, &port, 16); /* nothing on [::1]:port */
+	l4 = tu_loopback_listener(AF_INET, &port, 16); /* nothing on [::1]:port */
 	if (l4 < 0)
 		return 1;
 	snprintf(addr, sizeof(addr), "dualhost:%d", port);
@@ -242,7 +163,7 @@ static int case_both_fail(void)
 	char addr[64], e[256], want[128];
 	rn_conn *c;
 
-	l4 = listener(AF_INET, &port, 16);
+	l4 = tu_loopback_listener(AF_INET, &port, 16);
 	close(l4); /* a port that was free a moment ago: nothing listens on either family */
 	snprintf(addr, sizeof(addr), "dualhost:%d", port);
 	c = rn_dial("tcp", addr);
@@ -267,9 +188,9 @@ static int case_tcp6_no_race(void)
 	char addr[64];
 	rn_conn *c;
 
-	l6 = silent_v6(&port, &filler);
+	l6 = tu_silent_listener(AF_INET6, &port, &filler);
 	if (l6 < 0)
-		return SKIP;
+		return TU_SKIP;
 	snprintf(addr, sizeof(addr), "dualhost:%d", port);
 	c = rn_dialer_dial(&d, "tcp6", addr);
 	if (c) {
@@ -288,16 +209,17 @@ static int case_ctx_cancel(void)
 	char addr[64], e[256];
 	rn_conn *c;
 
-	l6 = silent_v6(&port, &filler);
+	l6 = tu_silent_listener(AF_INET6, &port, &filler);
 	if (l6 < 0)
-		return SKIP;
+		return TU_SKIP;
 	/* IPv4 side: a silent address too (same trick is IPv6-only); use a filled v4 listener. */
 	{
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		int l4 = listener(AF_INET, &port, 0), f4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int l4 = tu_loopback_listener(AF_INET, &port, 0);
+		int f4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (l4 < 0)
-			return SKIP;
+			return TU_SKIP;
 		a.sin_port = htons((uint16_t)port);
 		if (connect(f4, (struct sockaddr *)&a, sizeof(a)) < 0)
 			return 1;

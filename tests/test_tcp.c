@@ -33,63 +33,12 @@
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-#define LABEL_MAX (2 * RN_ADDR_STRLEN + 4)
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
-static const char *addr_str(rn_addr a, char buf[RN_ADDR_STRLEN])
-{
-	ck_assert_int_ge(rn_addr_string(&a, buf, RN_ADDR_STRLEN), 0);
-	return buf;
-}
-
-/* "local->remote" as Go's OpError prints a conn's Source and Addr. */
-static const char *conn_label(const rn_conn *c, char buf[LABEL_MAX])
-{
-	char l[RN_ADDR_STRLEN], r[RN_ADDR_STRLEN];
-
-	snprintf(buf, LABEL_MAX, "%s->%s", addr_str(rn_conn_local_addr(c), l),
-		 addr_str(rn_conn_remote_addr(c), r));
-	return buf;
-}
-
-static const char *err_text(const rn_error *e, char buf[1024])
-{
-	rn_error_string(e, buf, 1024);
-	return buf;
-}
-
 /* The last error on this thread has @code and renders as the formatted text. */
 #define ASSERT_LAST_ERR(code_, ...)                                                      \
 	do {                                                                              \
 		char want_[1024], got_[1024];                                             \
 		snprintf(want_, sizeof want_, __VA_ARGS__);                               \
-		ck_assert_str_eq(err_text(NULL, got_), want_);                            \
+		ck_assert_str_eq(tu_err_text(NULL, got_), want_);                          \
 		ck_assert_int_eq(rn_last_error()->code, (code_));                         \
 	} while (0)
 
@@ -98,7 +47,7 @@ static const char *err_text(const rn_error *e, char buf[1024])
 	do {                                                                              \
 		char want_[1024], got_[1024];                                             \
 		snprintf(want_, sizeof want_, __VA_ARGS__);                               \
-		ck_assert_str_eq(err_text((e_), got_), want_);                            \
+		ck_assert_str_eq(tu_err_text((e_), got_), want_);                          \
 		ck_assert_int_eq((e_)->code, (code_));                                    \
 	} while (0)
 
@@ -123,81 +72,11 @@ static TCase *tcp_tcase(const char *name)
 	return tc;
 }
 
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-
-	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
-	return t;
-}
-
-static void join(pthread_t t)
-{
-	ck_assert_int_eq(pthread_join(t, NULL), 0);
-}
-
-/* A listener, a dialed conn and the accepted conn. */
-struct pair {
-	rn_listener *l;
-	rn_conn *c; /* dialed */
-	rn_conn *s; /* accepted */
-	char laddr[RN_ADDR_STRLEN];
-};
-
-static void pair_open_net(struct pair *p, const char *lnet, const char *laddr, const char *dnet)
-{
-	char err[1024];
-
-	memset(p, 0, sizeof *p);
-	p->l = rn_listen(lnet, laddr);
-	ck_assert_msg(p->l != NULL, "listen %s %s: %s", lnet, laddr, err_text(NULL, err));
-	addr_str(rn_listener_addr(p->l), p->laddr);
-	p->c = rn_dial(dnet, p->laddr);
-	ck_assert_msg(p->c != NULL, "dial %s %s: %s", dnet, p->laddr, err_text(NULL, err));
-	p->s = rn_listener_accept(p->l);
-	ck_assert_msg(p->s != NULL, "accept: %s", err_text(NULL, err));
-}
-
-static void pair_open(struct pair *p)
-{
-	pair_open_net(p, "tcp", "127.0.0.1:0", "tcp");
-}
-
-static void pair_free(struct pair *p)
-{
-	rn_conn_free(p->c);
-	rn_conn_free(p->s);
-	rn_listener_free(p->l);
-	memset(p, 0, sizeof *p);
-}
-
-/* Read exactly @n bytes; returns @n, or what the short read returned. */
-static ssize_t read_full(rn_conn *c, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = rn_conn_read(c, (char *)buf + got, n - got);
-
-		if (r <= 0)
-			return r;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
+/* @msg from @from to @to and back. */
 static void echo_once(rn_conn *from, rn_conn *to, const char *msg)
 {
-	char buf[256];
-	size_t n = strlen(msg);
-
-	ck_assert_int_eq(rn_conn_write(from, msg, n), (ssize_t)n);
-	ck_assert_int_eq(read_full(to, buf, n), (ssize_t)n);
-	ck_assert_int_eq(memcmp(buf, msg, n), 0);
-	ck_assert_int_eq(rn_conn_write(to, buf, n), (ssize_t)n);
-	memset(buf, 0, sizeof buf);
-	ck_assert_int_eq(read_full(from, buf, n), (ssize_t)n);
-	ck_assert_int_eq(memcmp(buf, msg, n), 0);
+	tu_send_recv(from, to, msg);
+	tu_send_recv(to, from, msg);
 }
 
 static bool ipv6_loopback(char *why, size_t n)
@@ -240,7 +119,7 @@ static void wait_readable(rn_conn *c)
 }
 
 /* Small kernel buffers on both ends so a big write blocks quickly. */
-static void small_buffers(struct pair *p)
+static void small_buffers(struct tu_pair *p)
 {
 	ck_assert_int_eq(rn_tcpconn_set_write_buffer(p->c, 4096), 0);
 	ck_assert_int_eq(rn_tcpconn_set_read_buffer(p->s, 4096), 0);
@@ -256,7 +135,7 @@ static uint8_t *make_pattern(uint64_t seed)
 
 	ck_assert_ptr_nonnull(pat);
 	for (size_t i = 0; i < PAT_PERIOD; i++)
-		pat[i] = (uint8_t)(rng_next(&seed) >> 24);
+		pat[i] = (uint8_t)(tu_rng_next(&seed) >> 24);
 	memcpy(pat + PAT_PERIOD, pat, MAX_IO); /* so pat + (off % PERIOD) spans MAX_IO */
 	return pat;
 }
@@ -265,10 +144,10 @@ static uint8_t *make_pattern(uint64_t seed)
 
 START_TEST(test_echo_ipv4)
 {
-	struct pair p;
+	struct tu_pair p;
 	char buf[8];
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	echo_once(p.c, p.s, "hello, ringnet");
 	echo_once(p.s, p.c, "and back again");
 	/* A zero-byte read returns 0 at once, as Go's Read with an empty slice. */
@@ -277,45 +156,45 @@ START_TEST(test_echo_ipv4)
 	/* A zero-byte write sends nothing and succeeds. */
 	ck_assert_int_eq(rn_conn_write(p.c, buf, 0), 0);
 	echo_once(p.c, p.s, "x");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_echo_ipv6)
 {
 	char why[256], a[RN_ADDR_STRLEN], want[RN_ADDR_STRLEN];
-	struct pair p;
+	struct tu_pair p;
 
 	if (!ipv6_loopback(why, sizeof why)) {
 		printf("test_echo_ipv6: skipped, IPv6 loopback unavailable (%s)\n", why);
 		return;
 	}
-	pair_open_net(&p, "tcp", "[::1]:0", "tcp6");
+	tu_pair_open_net(&p, "tcp", "[::1]:0", "tcp6");
 	ck_assert_int_eq(strncmp(p.laddr, "[::1]:", 6), 0);
 	echo_once(p.c, p.s, "hello over ::1");
 	echo_once(p.s, p.c, "reply over ::1");
 	/* Both ends are [::1]; the dialed conn's remote is the listener. */
-	ck_assert_str_eq(addr_str(rn_conn_remote_addr(p.c), a), p.laddr);
-	ck_assert_str_eq(addr_str(rn_conn_local_addr(p.s), a), p.laddr);
-	addr_str(rn_conn_local_addr(p.c), want);
+	ck_assert_str_eq(tu_addr_str(rn_conn_remote_addr(p.c), a), p.laddr);
+	ck_assert_str_eq(tu_addr_str(rn_conn_local_addr(p.s), a), p.laddr);
+	tu_addr_str(rn_conn_local_addr(p.c), want);
 	ck_assert_int_eq(strncmp(want, "[::1]:", 6), 0);
-	ck_assert_str_eq(addr_str(rn_conn_remote_addr(p.s), a), want);
-	pair_free(&p);
+	ck_assert_str_eq(tu_addr_str(rn_conn_remote_addr(p.s), a), want);
+	tu_pair_free(&p);
 
 	/* "tcp" dials ::1 too. */
-	pair_open_net(&p, "tcp6", "[::1]:0", "tcp");
+	tu_pair_open_net(&p, "tcp6", "[::1]:0", "tcp");
 	echo_once(p.c, p.s, "tcp6 listener");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_addresses)
 {
 	char a[RN_ADDR_STRLEN], b[RN_ADDR_STRLEN];
-	struct pair p;
+	struct tu_pair p;
 	rn_addr la;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	la = rn_listener_addr(p.l);
 	ck_assert_int_eq(la.kind, RN_ADDR_TCP);
 	ck_assert_str_eq(rn_addr_network(&la), "tcp");
@@ -330,40 +209,40 @@ START_TEST(test_addresses)
 	ck_assert_int_eq(sl.kind, RN_ADDR_TCP);
 	ck_assert_int_eq(sr.kind, RN_ADDR_TCP);
 	/* Dialed: remote = listener; accepted: local = listener, remote = dialer. */
-	ck_assert_str_eq(addr_str(cr, a), p.laddr);
-	ck_assert_str_eq(addr_str(sl, a), p.laddr);
-	ck_assert_str_eq(addr_str(sr, a), addr_str(cl, b));
+	ck_assert_str_eq(tu_addr_str(cr, a), p.laddr);
+	ck_assert_str_eq(tu_addr_str(sl, a), p.laddr);
+	ck_assert_str_eq(tu_addr_str(sr, a), tu_addr_str(cl, b));
 	ck_assert_int_eq(strncmp(b, "127.0.0.1:", 10), 0);
 	ck_assert_int_ne(cl.u.tcp.port, la.u.tcp.port);
 	ck_assert_int_gt(cl.u.tcp.port, 0);
 	/* The addresses outlive Close, as Go's. */
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
-	ck_assert_str_eq(addr_str(rn_conn_remote_addr(p.c), a), p.laddr);
-	ck_assert_str_eq(addr_str(rn_conn_local_addr(p.c), a), b);
-	pair_free(&p);
+	ck_assert_str_eq(tu_addr_str(rn_conn_remote_addr(p.c), a), p.laddr);
+	ck_assert_str_eq(tu_addr_str(rn_conn_local_addr(p.c), a), b);
+	tu_pair_free(&p);
 
 	/* tcp4 on the IPv4 wildcard: "0.0.0.0:P"; a loopback dial lands on 127.0.0.1. */
 	p.l = rn_listen("tcp4", ":0");
 	ck_assert_ptr_nonnull(p.l);
 	la = rn_listener_addr(p.l);
 	snprintf(b, sizeof b, "0.0.0.0:%d", la.u.tcp.port);
-	ck_assert_str_eq(addr_str(la, a), b);
+	ck_assert_str_eq(tu_addr_str(la, a), b);
 	snprintf(b, sizeof b, "127.0.0.1:%d", la.u.tcp.port);
 	p.c = rn_dial("tcp4", b);
 	ck_assert_ptr_nonnull(p.c);
 	p.s = rn_listener_accept(p.l);
 	ck_assert_ptr_nonnull(p.s);
-	ck_assert_str_eq(addr_str(rn_conn_local_addr(p.s), a), b);
-	ck_assert_str_eq(addr_str(rn_conn_remote_addr(p.c), a), b);
+	ck_assert_str_eq(tu_addr_str(rn_conn_local_addr(p.s), a), b);
+	ck_assert_str_eq(tu_addr_str(rn_conn_remote_addr(p.c), a), b);
 	echo_once(p.c, p.s, "tcp4");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_addresses_dual_stack_wildcard)
 {
 	char why[256], a[RN_ADDR_STRLEN], b[RN_ADDR_STRLEN];
-	struct pair p;
+	struct tu_pair p;
 	rn_addr la;
 
 	if (!ipv6_loopback(why, sizeof why)) {
@@ -376,18 +255,18 @@ START_TEST(test_addresses_dual_stack_wildcard)
 	ck_assert_ptr_nonnull(p.l);
 	la = rn_listener_addr(p.l);
 	snprintf(b, sizeof b, "[::]:%d", la.u.tcp.port);
-	ck_assert_str_eq(addr_str(la, a), b);
+	ck_assert_str_eq(tu_addr_str(la, a), b);
 	/* An IPv4 dial reaches it; the accepted conn shows plain IPv4 addresses. */
 	snprintf(b, sizeof b, "127.0.0.1:%d", la.u.tcp.port);
 	p.c = rn_dial("tcp", b);
 	ck_assert_ptr_nonnull(p.c);
 	p.s = rn_listener_accept(p.l);
 	ck_assert_ptr_nonnull(p.s);
-	ck_assert_str_eq(addr_str(rn_conn_local_addr(p.s), a), b);
-	ck_assert_str_eq(addr_str(rn_conn_remote_addr(p.s), a),
-			 addr_str(rn_conn_local_addr(p.c), why));
+	ck_assert_str_eq(tu_addr_str(rn_conn_local_addr(p.s), a), b);
+	ck_assert_str_eq(tu_addr_str(rn_conn_remote_addr(p.s), a),
+			 tu_addr_str(rn_conn_local_addr(p.c), why));
 	echo_once(p.c, p.s, "v4 to dual stack");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -405,7 +284,7 @@ struct big {
 
 static size_t random_size(uint64_t *s)
 {
-	uint64_t r = rng_next(s);
+	uint64_t r = tu_rng_next(s);
 
 	if ((r & 7) == 0)
 		return 1 + (size_t)((r >> 8) % 64); /* now and then a tiny one */
@@ -427,7 +306,7 @@ static void *big_writer(void *arg)
 			char e[1024];
 
 			snprintf(b->fail, sizeof b->fail, "write %zu at %zu returned %zd: %.400s", n,
-				 b->sent, w, err_text(NULL, e));
+				 b->sent, w, tu_err_text(NULL, e));
 			break;
 		}
 		b->sent += n;
@@ -438,20 +317,20 @@ static void *big_writer(void *arg)
 
 START_TEST(test_transfer_100mb_random_sizes)
 {
-	struct pair p;
+	struct tu_pair p;
 	struct big b;
 	uint8_t *buf = malloc(MAX_IO);
 	uint64_t seed = 0x243f6a8885a308d3ull; /* reader's sizes */
 	size_t got = 0, reads = 0;
-	int64_t t0 = mono_ns();
+	int64_t t0 = tu_mono_ns();
 
 	ck_assert_ptr_nonnull(buf);
-	pair_open(&p);
+	tu_pair_open(&p);
 	memset(&b, 0, sizeof b);
 	b.c = p.c;
 	b.pat = make_pattern(42);
 	b.seed = 0x13198a2e03707344ull;
-	pthread_t t = spawn(big_writer, &b);
+	pthread_t t = tu_thread_start(big_writer, &b);
 	for (;;) {
 		size_t n = random_size(&seed);
 		ssize_t r = rn_conn_read(p.s, buf, n);
@@ -462,13 +341,13 @@ START_TEST(test_transfer_100mb_random_sizes)
 			char e[1024];
 
 			rn_conn_close(p.s);
-			join(t);
-			ck_abort_msg("read at %zu: %s", got, err_text(NULL, e));
+			tu_thread_join(t);
+			ck_abort_msg("read at %zu: %s", got, tu_err_text(NULL, e));
 		}
 		ck_assert_int_le(r, (ssize_t)n);
 		if (memcmp(buf, b.pat + got % PAT_PERIOD, (size_t)r) != 0) {
 			rn_conn_close(p.s);
-			join(t);
+			tu_thread_join(t);
 			ck_abort_msg("bytes differ in the %zd-byte read at offset %zu", r, got);
 		}
 		got += (size_t)r;
@@ -476,17 +355,17 @@ START_TEST(test_transfer_100mb_random_sizes)
 		if (got > BIG_TOTAL)
 			break;
 	}
-	join(t);
+	tu_thread_join(t);
 	ck_assert_msg(b.fail[0] == '\0', "%s", b.fail);
 	ck_assert_uint_eq(b.sent, BIG_TOTAL);
 	ck_assert_uint_eq(got, BIG_TOTAL);
 	/* After EOF, Read keeps returning 0. */
 	ck_assert_int_eq(rn_conn_read(p.s, buf, 16), 0);
 	printf("test_transfer_100mb_random_sizes: %zu reads, %.2f s\n", reads,
-	       (double)(mono_ns() - t0) / 1e9);
+	       (double)(tu_mono_ns() - t0) / 1e9);
 	free(b.pat);
 	free(buf);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -494,80 +373,80 @@ END_TEST
 
 START_TEST(test_eof_after_peer_close)
 {
-	struct pair p;
+	struct tu_pair p;
 	char buf[16];
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_conn_write(p.c, "abc", 3), 3);
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
-	ck_assert_int_eq(read_full(p.s, buf, 3), 3);
+	ck_assert_int_eq(tu_read_full(p.s, buf, 3), 3);
 	ck_assert_int_eq(memcmp(buf, "abc", 3), 0);
 	ck_assert_int_eq(rn_conn_read(p.s, buf, sizeof buf), 0);
 	ck_assert_int_eq(rn_conn_read(p.s, buf, sizeof buf), 0);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_half_close)
 {
-	char label[LABEL_MAX], buf[32];
-	struct pair p;
+	char label[TU_LABEL_MAX], buf[32];
+	struct tu_pair p;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_conn_write(p.c, "request", 7), 7);
 	ck_assert_int_eq(rn_tcpconn_close_write(p.c), 0);
 	/* The peer reads the data, then EOF... */
-	ck_assert_int_eq(read_full(p.s, buf, 7), 7);
+	ck_assert_int_eq(tu_read_full(p.s, buf, 7), 7);
 	ck_assert_int_eq(memcmp(buf, "request", 7), 0);
 	ck_assert_int_eq(rn_conn_read(p.s, buf, sizeof buf), 0);
 	/* ...and can still answer on its side. */
 	ck_assert_int_eq(rn_conn_write(p.s, "response", 8), 8);
-	ck_assert_int_eq(read_full(p.c, buf, 8), 8);
+	ck_assert_int_eq(tu_read_full(p.c, buf, 8), 8);
 	ck_assert_int_eq(memcmp(buf, "response", 8), 0);
 	/* Writing after CloseWrite: EPIPE, as Go's "write: broken pipe". */
 	ck_assert_int_eq(rn_conn_write(p.c, "more", 4), -EPIPE);
-	ASSERT_LAST_ERR(-EPIPE, "write tcp %s: write: broken pipe", conn_label(p.c, label));
+	ASSERT_LAST_ERR(-EPIPE, "write tcp %s: write: broken pipe", tu_conn_label(p.c, label));
 	ck_assert_int_eq(rn_last_error()->kind, RN_ERR_ERRNO);
 	ck_assert_str_eq(rn_last_error()->syscall, "write");
 	ck_assert_int_eq(rn_last_error()->errnum, EPIPE);
 	/* The peer closes: EOF on the dialer too. */
 	ck_assert_int_eq(rn_conn_close(p.s), 0);
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), 0);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_close_read)
 {
-	struct pair p;
+	struct tu_pair p;
 	char buf[8];
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_tcpconn_close_read(p.s), 0);
 	/* Reads after CloseRead see end of stream at once. */
 	ck_assert_int_eq(rn_conn_read(p.s, buf, sizeof buf), 0);
 	/* Writing still works. */
 	ck_assert_int_eq(rn_conn_write(p.s, "still", 5), 5);
-	ck_assert_int_eq(read_full(p.c, buf, 5), 5);
+	ck_assert_int_eq(tu_read_full(p.c, buf, 5), 5);
 	ck_assert_int_eq(memcmp(buf, "still", 5), 0);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_reset_by_peer)
 {
-	char label[LABEL_MAX], buf[8];
-	struct pair p;
+	char label[TU_LABEL_MAX], buf[8];
+	struct tu_pair p;
 	ssize_t r;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	/* SetLinger(0) then Close: the peer sends RST. */
 	ck_assert_int_eq(rn_tcpconn_set_linger(p.s, 0), 0);
 	ck_assert_int_eq(rn_conn_close(p.s), 0);
 	r = rn_conn_read(p.c, buf, sizeof buf);
 	ck_assert_int_eq(r, -ECONNRESET);
 	ASSERT_LAST_ERR(-ECONNRESET, "read tcp %s: read: connection reset by peer",
-			conn_label(p.c, label));
+			tu_conn_label(p.c, label));
 	ck_assert(rn_last_error()->op_error);
 	ck_assert_str_eq(rn_last_error()->op, "read");
 	ck_assert_str_eq(rn_last_error()->net, "tcp");
@@ -577,8 +456,8 @@ START_TEST(test_reset_by_peer)
 	ck_assert(!rn_error_timeout(NULL));
 	/* The connection is gone: writing fails with a broken pipe. */
 	ck_assert_int_eq(rn_conn_write(p.c, "x", 1), -EPIPE);
-	ASSERT_LAST_ERR(-EPIPE, "write tcp %s: write: broken pipe", conn_label(p.c, label));
-	pair_free(&p);
+	ASSERT_LAST_ERR(-EPIPE, "write tcp %s: write: broken pipe", tu_conn_label(p.c, label));
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -586,19 +465,19 @@ END_TEST
 
 START_TEST(test_read_deadline_past)
 {
-	char label[LABEL_MAX], buf[16];
-	struct pair p;
+	char label[TU_LABEL_MAX], buf[16];
+	struct tu_pair p;
 	int64_t t0;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_conn_write(p.s, "pending", 7), 7);
 	wait_readable(p.c);
 	/* A deadline already past: i/o timeout at once, even with data waiting. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, rn_time_add(rn_now(), -RN_SECOND)), 0);
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
-	ck_assert_int_lt(mono_ns() - t0, RN_SECOND);
-	ASSERT_LAST_ERR(RN_ETIMEOUT, "read tcp %s: i/o timeout", conn_label(p.c, label));
+	ck_assert_int_lt(tu_mono_ns() - t0, RN_SECOND);
+	ASSERT_LAST_ERR(RN_ETIMEOUT, "read tcp %s: i/o timeout", tu_conn_label(p.c, label));
 	ck_assert(rn_last_error()->op_error);
 	ck_assert_str_eq(rn_last_error()->op, "read");
 	ck_assert(rn_error_timeout(NULL));
@@ -607,54 +486,54 @@ START_TEST(test_read_deadline_past)
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
 	/* The write deadline is separate: writing still works. */
 	ck_assert_int_eq(rn_conn_write(p.c, "w", 1), 1);
-	ck_assert_int_eq(read_full(p.s, buf, 1), 1);
+	ck_assert_int_eq(tu_read_full(p.s, buf, 1), 1);
 	/* Cleared: the waiting data was not lost. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, 0), 0);
-	ck_assert_int_eq(read_full(p.c, buf, 7), 7);
+	ck_assert_int_eq(tu_read_full(p.c, buf, 7), 7);
 	ck_assert_int_eq(memcmp(buf, "pending", 7), 0);
 
 	/* A past write deadline: i/o timeout at once, nothing sent. */
 	ck_assert_int_eq(rn_conn_set_write_deadline(p.c, rn_time_add(rn_now(), -RN_MILLISECOND)),
 			 0);
 	ck_assert_int_eq(rn_conn_write(p.c, "lost?", 5), RN_ETIMEOUT);
-	ASSERT_LAST_ERR(RN_ETIMEOUT, "write tcp %s: i/o timeout", conn_label(p.c, label));
+	ASSERT_LAST_ERR(RN_ETIMEOUT, "write tcp %s: i/o timeout", tu_conn_label(p.c, label));
 	ck_assert(rn_error_timeout(NULL));
 	/* SetDeadline sets both. */
 	ck_assert_int_eq(rn_conn_set_deadline(p.c, 0), 0);
 	ck_assert_int_eq(rn_conn_write(p.c, "ok", 2), 2);
-	ck_assert_int_eq(read_full(p.s, buf, 2), 2);
+	ck_assert_int_eq(tu_read_full(p.s, buf, 2), 2);
 	ck_assert_int_eq(memcmp(buf, "ok", 2), 0); /* "lost?" was never sent */
 	ck_assert_int_eq(rn_conn_set_deadline(p.c, rn_time_add(rn_now(), -RN_SECOND)), 0);
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
 	ck_assert_int_eq(rn_conn_write(p.c, "x", 1), RN_ETIMEOUT);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_read_deadline_near)
 {
-	char label[LABEL_MAX], buf[16];
-	struct pair p;
+	char label[TU_LABEL_MAX], buf[16];
+	struct tu_pair p;
 	int64_t t0, el;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, rn_time_add(rn_now(), 50 * RN_MILLISECOND)),
 			 0);
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
-	el = mono_ns() - t0;
+	el = tu_mono_ns() - t0;
 	ck_assert_msg(el >= 40 * RN_MILLISECOND && el <= 2 * RN_SECOND,
 		      "50 ms deadline fired after %lld ms", (long long)(el / RN_MILLISECOND));
-	ASSERT_LAST_ERR(RN_ETIMEOUT, "read tcp %s: i/o timeout", conn_label(p.c, label));
+	ASSERT_LAST_ERR(RN_ETIMEOUT, "read tcp %s: i/o timeout", tu_conn_label(p.c, label));
 	ck_assert(rn_error_timeout(NULL));
 	/* The deadline stays: the next read times out at once. */
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
-	ck_assert_int_lt(mono_ns() - t0, RN_SECOND);
+	ck_assert_int_lt(tu_mono_ns() - t0, RN_SECOND);
 	/* Cleared, a later read works. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, 0), 0);
 	ck_assert_int_eq(rn_conn_write(p.s, "later", 5), 5);
-	ck_assert_int_eq(read_full(p.c, buf, 5), 5);
+	ck_assert_int_eq(tu_read_full(p.c, buf, 5), 5);
 	ck_assert_int_eq(memcmp(buf, "later", 5), 0);
 	/* A far deadline does not get in the way. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, rn_time_add(rn_now(), RN_HOUR)), 0);
@@ -662,7 +541,7 @@ START_TEST(test_read_deadline_near)
 	/* Nor does a near one that data beats. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, rn_time_add(rn_now(), 5 * RN_SECOND)), 0);
 	echo_once(p.s, p.c, "beats the deadline");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -688,7 +567,7 @@ static void *race_writer_fn(void *arg)
 
 	for (unsigned i = 0; i < RACE_RECORDS; i++) {
 		uint8_t rec[RACE_RECLEN];
-		struct timespec ts = { 0, (long)(rng_next(&seed) % 1500) * 1000 };
+		struct timespec ts = { 0, (long)(tu_rng_next(&seed) % 1500) * 1000 };
 
 		nanosleep(&ts, NULL);
 		race_record(i, rec);
@@ -704,21 +583,21 @@ START_TEST(test_deadline_never_loses_data)
 {
 	uint8_t want[RACE_RECORDS * RACE_RECLEN], got[RACE_RECORDS * RACE_RECLEN];
 	struct race_writer w;
-	struct pair p;
+	struct tu_pair p;
 	uint64_t seed = 99;
 	size_t have = 0;
 	unsigned timeouts = 0;
-	int64_t t0 = mono_ns();
+	int64_t t0 = tu_mono_ns();
 
 	for (unsigned i = 0; i < RACE_RECORDS; i++)
 		race_record(i, want + i * RACE_RECLEN);
-	pair_open(&p);
+	tu_pair_open(&p);
 	memset(&w, 0, sizeof w);
 	w.c = p.s;
-	pthread_t t = spawn(race_writer_fn, &w);
-	while (have < sizeof got && mono_ns() - t0 < 20 * RN_SECOND) {
+	pthread_t t = tu_thread_start(race_writer_fn, &w);
+	while (have < sizeof got && tu_mono_ns() - t0 < 20 * RN_SECOND) {
 		/* Deadlines from just past to 1.5 ms ahead, racing the writes. */
-		rn_duration d = (rn_duration)(rng_next(&seed) % 1600) * RN_MICROSECOND -
+		rn_duration d = (rn_duration)(tu_rng_next(&seed) % 1600) * RN_MICROSECOND -
 				100 * RN_MICROSECOND;
 		ssize_t r;
 
@@ -731,19 +610,19 @@ START_TEST(test_deadline_never_loses_data)
 		ck_assert_msg(r > 0, "read returned %zd", r);
 		have += (size_t)r;
 	}
-	join(t);
+	tu_thread_join(t);
 	ck_assert_msg(w.fail[0] == '\0', "%s", w.fail);
 	/* Whatever is left arrives once the deadline is cleared. */
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.c, 0), 0);
 	if (have < sizeof got)
-		ck_assert_int_eq(read_full(p.c, got + have, sizeof got - have),
+		ck_assert_int_eq(tu_read_full(p.c, got + have, sizeof got - have),
 				 (ssize_t)(sizeof got - have));
 	ck_assert_int_eq(memcmp(got, want, sizeof got), 0);
 	ck_assert_uint_gt(timeouts, 0);
 	/* Nothing beyond what was written. */
 	ck_assert_int_eq(rn_conn_close(p.s), 0);
 	ck_assert_int_eq(rn_conn_read(p.c, got, sizeof got), 0);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -751,8 +630,8 @@ START_TEST(test_partial_write_on_timeout)
 {
 	const size_t big = 16u * 1024 * 1024;
 	uint8_t *pat = make_pattern(7), *src = malloc(big), *buf = malloc(MAX_IO);
-	char label[LABEL_MAX];
-	struct pair p;
+	char label[TU_LABEL_MAX];
+	struct tu_pair p;
 	ssize_t w;
 	int64_t t0, el;
 
@@ -760,16 +639,16 @@ START_TEST(test_partial_write_on_timeout)
 	ck_assert_ptr_nonnull(buf);
 	for (size_t off = 0; off < big; off += MAX_IO)
 		memcpy(src + off, pat + off % PAT_PERIOD, big - off < MAX_IO ? big - off : MAX_IO);
-	pair_open(&p);
+	tu_pair_open(&p);
 	small_buffers(&p);
 	/* The peer reads nothing: a big write fills the buffers and times out. */
 	ck_assert_int_eq(rn_conn_set_write_deadline(p.c, rn_time_add(rn_now(), 200 * RN_MILLISECOND)),
 			 0);
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	w = rn_conn_write(p.c, src, big);
-	el = mono_ns() - t0;
+	el = tu_mono_ns() - t0;
 	ck_assert_msg(w > 0 && (size_t)w < big, "write returned %zd of %zu", w, big);
-	ASSERT_LAST_ERR(RN_ETIMEOUT, "write tcp %s: i/o timeout", conn_label(p.c, label));
+	ASSERT_LAST_ERR(RN_ETIMEOUT, "write tcp %s: i/o timeout", tu_conn_label(p.c, label));
 	ck_assert(rn_error_timeout(NULL));
 	ck_assert_msg(el >= 150 * RN_MILLISECOND && el <= 3 * RN_SECOND,
 		      "200 ms write deadline fired after %lld ms", (long long)(el / RN_MILLISECOND));
@@ -790,12 +669,12 @@ START_TEST(test_partial_write_on_timeout)
 	ck_assert_int_eq(rn_conn_set_write_deadline(p.c, 0), 0);
 	ck_assert_int_eq(rn_conn_set_read_deadline(p.s, 0), 0);
 	ck_assert_int_eq(rn_conn_write(p.c, "tail", 4), 4);
-	ck_assert_int_eq(read_full(p.s, buf, 4), 4);
+	ck_assert_int_eq(tu_read_full(p.s, buf, 4), 4);
 	ck_assert_int_eq(memcmp(buf, "tail", 4), 0);
 	free(pat);
 	free(src);
 	free(buf);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -806,11 +685,11 @@ START_TEST(test_accept_deadline)
 	int64_t t0, el;
 
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	ck_assert_int_eq(rn_listener_set_deadline(l, rn_time_add(rn_now(), 50 * RN_MILLISECOND)), 0);
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_ptr_null(rn_listener_accept(l));
-	el = mono_ns() - t0;
+	el = tu_mono_ns() - t0;
 	ASSERT_LAST_ERR(RN_ETIMEOUT, "accept tcp %s: i/o timeout", addr);
 	ck_assert(rn_error_timeout(NULL));
 	ck_assert_msg(el >= 40 * RN_MILLISECOND && el <= 2 * RN_SECOND,
@@ -820,9 +699,9 @@ START_TEST(test_accept_deadline)
 	rn_conn *c = rn_dial("tcp", addr);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(rn_listener_set_deadline(l, rn_time_add(rn_now(), -RN_SECOND)), 0);
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_ptr_null(rn_listener_accept(l));
-	ck_assert_int_lt(mono_ns() - t0, RN_SECOND);
+	ck_assert_int_lt(tu_mono_ns() - t0, RN_SECOND);
 	ASSERT_LAST_ERR(RN_ETIMEOUT, "accept tcp %s: i/o timeout", addr);
 	/* Cleared: the waiting connection is accepted. */
 	ck_assert_int_eq(rn_listener_set_deadline(l, 0), 0);
@@ -891,25 +770,25 @@ static void *blocked_accept(void *arg)
 static void let_block(struct blocked *b)
 {
 	while (!atomic_load(&b->started))
-		sleep_ms(1);
-	sleep_ms(100);
+		tu_sleep_ms(1);
+	tu_sleep_ms(100);
 }
 
 START_TEST(test_close_unblocks_read)
 {
-	char label[LABEL_MAX], buf[8];
+	char label[TU_LABEL_MAX], buf[8];
 	struct blocked b;
-	struct pair p;
+	struct tu_pair p;
 
-	pair_open(&p);
-	conn_label(p.c, label);
+	tu_pair_open(&p);
+	tu_conn_label(p.c, label);
 	int base = tu_count_fds();
 	memset(&b, 0, sizeof b);
 	b.c = p.c;
-	pthread_t t = spawn(blocked_read, &b);
+	pthread_t t = tu_thread_start(blocked_read, &b);
 	let_block(&b);
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
-	join(t);
+	tu_thread_join(t);
 	ck_assert_int_eq(b.rc, RN_ECLOSED);
 	ASSERT_ERR(&b.err, RN_ECLOSED, "read tcp %s: use of closed network connection", label);
 	ck_assert(b.err.op_error);
@@ -922,31 +801,31 @@ START_TEST(test_close_unblocks_read)
 	/* Second Close. */
 	ck_assert_int_eq(rn_conn_close(p.c), RN_ECLOSED);
 	ASSERT_LAST_ERR(RN_ECLOSED, "close tcp %s: use of closed network connection", label);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
 START_TEST(test_close_unblocks_write)
 {
 	const size_t big = 16u * 1024 * 1024;
-	char label[LABEL_MAX];
+	char label[TU_LABEL_MAX];
 	struct blocked b;
-	struct pair p;
+	struct tu_pair p;
 	void *src = calloc(1, big);
 
 	ck_assert_ptr_nonnull(src);
-	pair_open(&p);
+	tu_pair_open(&p);
 	small_buffers(&p);
-	conn_label(p.c, label);
+	tu_conn_label(p.c, label);
 	int base = tu_count_fds();
 	memset(&b, 0, sizeof b);
 	b.c = p.c;
 	b.src = src;
 	b.n = big;
-	pthread_t t = spawn(blocked_write, &b);
+	pthread_t t = tu_thread_start(blocked_write, &b);
 	let_block(&b);
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
-	join(t);
+	tu_thread_join(t);
 	/* Go: n < len(b) with ErrClosed; n may be 0 (the code) or what went out. */
 	ck_assert_msg(b.rc == RN_ECLOSED || (b.rc > 0 && (size_t)b.rc < big),
 		      "blocked write returned %zd", b.rc);
@@ -954,7 +833,7 @@ START_TEST(test_close_unblocks_write)
 	ck_assert_int_eq(tu_count_fds(), base - 1);
 	ck_assert_int_eq(rn_conn_close(p.c), RN_ECLOSED);
 	free(src);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -965,14 +844,14 @@ START_TEST(test_close_unblocks_accept)
 	rn_listener *l = rn_listen("tcp", "127.0.0.1:0");
 
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	int base = tu_count_fds();
 	memset(&b, 0, sizeof b);
 	b.l = l;
-	pthread_t t = spawn(blocked_accept, &b);
+	pthread_t t = tu_thread_start(blocked_accept, &b);
 	let_block(&b);
 	ck_assert_int_eq(rn_listener_close(l), 0);
-	join(t);
+	tu_thread_join(t);
 	ck_assert_ptr_null(b.accepted);
 	ASSERT_ERR(&b.err, RN_ECLOSED, "accept tcp %s: use of closed network connection", addr);
 	ck_assert(b.err.op_error);
@@ -988,7 +867,7 @@ START_TEST(test_close_unblocks_accept)
 	ck_assert_int_eq(rn_listener_set_deadline(l, rn_now()), RN_ECLOSED);
 	ASSERT_LAST_ERR(RN_ECLOSED, "set tcp %s: use of closed network connection", addr);
 	/* Addr outlives Close. */
-	ck_assert_str_eq(addr_str(rn_listener_addr(l), addr), addr);
+	ck_assert_str_eq(tu_addr_str(rn_listener_addr(l), addr), addr);
 	rn_listener_free(l);
 }
 END_TEST
@@ -1031,12 +910,12 @@ START_TEST(test_close_races_accept)
 		sa.sin_port = htons((uint16_t)rn_listener_addr(l).u.tcp.port);
 		memset(&r, 0, sizeof r);
 		r.l = l;
-		pthread_t t = spawn(race_accept_fn, &r);
+		pthread_t t = tu_thread_start(race_accept_fn, &r);
 		struct timespec ts = { 0, (long)(i % 10) * 100000 };
 		nanosleep(&ts, NULL);
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 		rn_listener_close(l);
-		join(t);
+		tu_thread_join(t);
 		if (r.accepted) {
 			got_conn++;
 			rn_conn_free(r.accepted);
@@ -1056,12 +935,12 @@ END_TEST
 
 START_TEST(test_calls_after_close)
 {
-	char label[LABEL_MAX], local[RN_ADDR_STRLEN], buf[8];
-	struct pair p;
+	char label[TU_LABEL_MAX], local[RN_ADDR_STRLEN], buf[8];
+	struct tu_pair p;
 
-	pair_open(&p);
-	conn_label(p.c, label);
-	addr_str(rn_conn_local_addr(p.c), local);
+	tu_pair_open(&p);
+	tu_conn_label(p.c, label);
+	tu_addr_str(rn_conn_local_addr(p.c), local);
 	ck_assert_int_gt(rn_conn_fd(p.c), 2);
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
 	ck_assert_int_eq(rn_conn_fd(p.c), -1);
@@ -1092,7 +971,7 @@ START_TEST(test_calls_after_close)
 	ASSERT_LAST_ERR(RN_ECLOSED, "set tcp %s: use of closed network connection", local);
 	/* The peer sees EOF. */
 	ck_assert_int_eq(rn_conn_read(p.s, buf, sizeof buf), 0);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -1104,11 +983,11 @@ START_TEST(test_tcp_options_after_close)
 	 * (tcpsock.go), unlike conn.SetDeadline/SetReadBuffer (Source nil,
 	 * Addr laddr): "set tcp L->R: use of closed network connection".
 	 */
-	char label[LABEL_MAX];
-	struct pair p;
+	char label[TU_LABEL_MAX];
+	struct tu_pair p;
 
-	pair_open(&p);
-	conn_label(p.c, label);
+	tu_pair_open(&p);
+	tu_conn_label(p.c, label);
 	ck_assert_int_eq(rn_conn_close(p.c), 0);
 	ck_assert_int_eq(rn_tcpconn_set_nodelay(p.c, true), RN_ECLOSED);
 	ASSERT_LAST_ERR(RN_ECLOSED, "set tcp %s: use of closed network connection", label);
@@ -1118,7 +997,7 @@ START_TEST(test_tcp_options_after_close)
 	ASSERT_LAST_ERR(RN_ECLOSED, "set tcp %s: use of closed network connection", label);
 	ck_assert_int_eq(rn_tcpconn_set_linger(p.c, 0), RN_ECLOSED);
 	ASSERT_LAST_ERR(RN_ECLOSED, "set tcp %s: use of closed network connection", label);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -1183,25 +1062,25 @@ START_TEST(test_concurrent_writers)
 	uint32_t next[WRITERS] = { 0 };
 	uint8_t *rec = malloc(RECORD_LEN);
 	size_t total = 0, records = 0;
-	struct pair p;
+	struct tu_pair p;
 
 	ck_assert_ptr_nonnull(rec);
-	pair_open(&p);
+	tu_pair_open(&p);
 	for (uint32_t i = 0; i < WRITERS; i++) {
 		memset(&w[i], 0, sizeof w[i]);
 		w[i].c = p.c;
 		w[i].id = i;
-		t[i] = spawn(record_writer, &w[i]);
+		t[i] = tu_thread_start(record_writer, &w[i]);
 	}
 	int bad_records = 0;
 	char first_bad[256] = "";
 	while (records < WRITERS * RECORDS_PER_WRITER) {
-		ssize_t r = read_full(p.s, rec, RECORD_LEN);
+		ssize_t r = tu_read_full(p.s, rec, RECORD_LEN);
 
 		if (r != (ssize_t)RECORD_LEN) {
 			rn_conn_close(p.s);
 			for (int i = 0; i < WRITERS; i++)
-				join(t[i]);
+				tu_thread_join(t[i]);
 			ck_abort_msg("read_full returned %zd after %zu records", r, records);
 		}
 		total += RECORD_LEN;
@@ -1221,7 +1100,7 @@ START_TEST(test_concurrent_writers)
 		}
 	}
 	for (int i = 0; i < WRITERS; i++) {
-		join(t[i]);
+		tu_thread_join(t[i]);
 		ck_assert_msg(w[i].bad_seq == -1, "writer %d: write %d returned %zd", i,
 			      w[i].bad_seq, w[i].bad_rc);
 	}
@@ -1234,7 +1113,7 @@ START_TEST(test_concurrent_writers)
 	for (int i = 0; i < WRITERS; i++)
 		ck_assert_uint_eq(next[i], RECORDS_PER_WRITER);
 	free(rec);
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -1259,7 +1138,7 @@ static void many_fail(struct many *m, const char *what, int i)
 
 	pthread_mutex_lock(&m->mu);
 	if (atomic_fetch_add(&m->failures, 1) == 0)
-		snprintf(m->fail, sizeof m->fail, "%s %d: %.200s", what, i, err_text(NULL, e));
+		snprintf(m->fail, sizeof m->fail, "%s %d: %.200s", what, i, tu_err_text(NULL, e));
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -1296,7 +1175,7 @@ static void *many_client_fn(void *arg)
 			continue;
 		memset(msg, 0, sizeof msg);
 		snprintf(msg, sizeof msg, "connection %d", mc->first + i);
-		if (read_full(c[i], buf, MSG_LEN) != MSG_LEN || memcmp(buf, msg, MSG_LEN) != 0)
+		if (tu_read_full(c[i], buf, MSG_LEN) != MSG_LEN || memcmp(buf, msg, MSG_LEN) != 0)
 			many_fail(m, "echo", mc->first + i);
 		else
 			atomic_fetch_add(&m->echoed, 1);
@@ -1320,7 +1199,7 @@ static void *many_server_fn(void *arg)
 	for (int i = 0; i < N; i++) {
 		if (!s[i])
 			continue;
-		if (read_full(s[i], buf, MSG_LEN) != MSG_LEN ||
+		if (tu_read_full(s[i], buf, MSG_LEN) != MSG_LEN ||
 		    rn_conn_write(s[i], buf, MSG_LEN) != MSG_LEN)
 			many_fail(m, "serve", i);
 	}
@@ -1345,20 +1224,20 @@ START_TEST(test_200_concurrent_connections)
 	ck_assert_int_eq(pthread_barrier_init(&m.all_dialed, NULL, CLIENT_THREADS), 0);
 	m.l = rn_listen("tcp", "127.0.0.1:0");
 	ck_assert_ptr_nonnull(m.l);
-	addr_str(rn_listener_addr(m.l), m.addr);
+	tu_addr_str(rn_listener_addr(m.l), m.addr);
 	for (int i = 0; i < SERVER_THREADS; i++)
-		st[i] = spawn(many_server_fn, &m);
+		st[i] = tu_thread_start(many_server_fn, &m);
 	for (int i = 0; i < CLIENT_THREADS; i++) {
 		mc[i].m = &m;
 		mc[i].first = i * (CONNS / CLIENT_THREADS);
-		ct[i] = spawn(many_client_fn, &mc[i]);
+		ct[i] = tu_thread_start(many_client_fn, &mc[i]);
 	}
 	for (int i = 0; i < CLIENT_THREADS; i++)
-		join(ct[i]);
+		tu_thread_join(ct[i]);
 	if (atomic_load(&m.failures))
 		rn_listener_close(m.l); /* unblock servers still waiting for a dial */
 	for (int i = 0; i < SERVER_THREADS; i++)
-		join(st[i]);
+		tu_thread_join(st[i]);
 	ck_assert_msg(atomic_load(&m.failures) == 0, "%d failures; first: %s",
 		      atomic_load(&m.failures), m.fail);
 	ck_assert_int_eq(atomic_load(&m.echoed), CONNS);
@@ -1376,7 +1255,7 @@ START_TEST(test_dial_refused)
 	rn_listener *l = rn_listen("tcp", "127.0.0.1:0");
 
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	rn_listener_free(l); /* nothing listens there now */
 
 	ck_assert_ptr_null(rn_dial("tcp", addr));
@@ -1409,7 +1288,7 @@ START_TEST(test_dial_refused_ipv6)
 	}
 	rn_listener *l = rn_listen("tcp6", "[::1]:0");
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	rn_listener_free(l);
 	ck_assert_ptr_null(rn_dial("tcp", addr));
 	ASSERT_LAST_ERR(-ECONNREFUSED, "dial tcp %s: connect: connection refused", addr);
@@ -1448,11 +1327,11 @@ START_TEST(test_dial_timeout_passed)
 	int64_t t0;
 
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	/* 1 ns: the deadline has passed before the connect starts. */
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	ck_assert_ptr_null(rn_dial_timeout("tcp", addr, 1));
-	ck_assert_int_lt(mono_ns() - t0, RN_SECOND);
+	ck_assert_int_lt(tu_mono_ns() - t0, RN_SECOND);
 	ASSERT_LAST_ERR(RN_ETIMEOUT, "dial tcp %s: i/o timeout", addr);
 	ck_assert(rn_error_timeout(NULL));
 	/* Zero and negative mean no timeout. */
@@ -1497,9 +1376,9 @@ START_TEST(test_dial_timeout_full_backlog)
 		int rc = connect(filler[i], (struct sockaddr *)&sa, sizeof sa);
 		ck_assert(i == 0 ? rc == 0 : (rc == 0 || errno == EINPROGRESS));
 	}
-	t0 = mono_ns();
+	t0 = tu_mono_ns();
 	rn_conn *c = rn_dial_timeout("tcp", addr, 200 * RN_MILLISECOND);
-	el = mono_ns() - t0;
+	el = tu_mono_ns() - t0;
 	if (c)
 		rn_conn_free(c);
 	ck_assert_msg(c == NULL, "dial to a full backlog succeeded");
@@ -1520,7 +1399,7 @@ START_TEST(test_listen_errors)
 	rn_listener *l = rn_listen("tcp", "127.0.0.1:0");
 
 	ck_assert_ptr_nonnull(l);
-	addr_str(rn_listener_addr(l), addr);
+	tu_addr_str(rn_listener_addr(l), addr);
 	ck_assert_ptr_null(rn_listen("tcp", addr));
 	ASSERT_LAST_ERR(-EADDRINUSE, "listen tcp %s: bind: address already in use", addr);
 	const rn_error *e = rn_last_error();
@@ -1556,9 +1435,9 @@ START_TEST(test_options)
 {
 	struct linger lg;
 	socklen_t len;
-	struct pair p;
+	struct tu_pair p;
 
-	pair_open(&p);
+	tu_pair_open(&p);
 	/* Go's defaults on dialed and accepted conns: no Nagle, 15 s keep-alives. */
 	assert_go_defaults(p.c);
 	assert_go_defaults(p.s);
@@ -1615,7 +1494,7 @@ START_TEST(test_options)
 	/* Data still flows both ways. */
 	echo_once(p.c, p.s, "after the options");
 	echo_once(p.s, p.c, "and back");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 
@@ -1666,12 +1545,12 @@ START_TEST(test_null_handles)
 	ck_assert_int_eq(rn_last_error()->code, -EINVAL);
 
 	/* A live conn with a NULL buffer and a count is refused too. */
-	struct pair p;
-	pair_open(&p);
+	struct tu_pair p;
+	tu_pair_open(&p);
 	ck_assert_int_eq(rn_conn_read(p.c, NULL, 4), -EINVAL);
 	ck_assert_int_eq(rn_conn_write(p.c, NULL, 4), -EINVAL);
 	echo_once(p.c, p.s, "still fine");
-	pair_free(&p);
+	tu_pair_free(&p);
 }
 END_TEST
 

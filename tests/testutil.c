@@ -2,21 +2,30 @@
 /*
  * tests/testutil.c - see testutil.h.
  */
+#define _GNU_SOURCE 1 /* unshare */
 #include <ringnet/engine.h>
 
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #ifndef RN_TEST_DATA_DIR
 #error "RN_TEST_DATA_DIR must be defined by the build"
@@ -320,6 +329,221 @@ int tu_deny_io_uring_setup(int err)
 	(void)err;
 	return -ENOTSUP;
 #endif
+}
+
+/* ---- time, numbers, threads ------------------------------------------------------ */
+
+int64_t tu_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void tu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+uint64_t tu_rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+pthread_t tu_thread_start(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	return t;
+}
+
+void tu_thread_join(pthread_t t)
+{
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
+/* ---- errors, addresses, loopback conns --------------------------------------------- */
+
+const char *tu_err_text(const rn_error *e, char buf[TU_ERRLEN])
+{
+	rn_error_string(e, buf, TU_ERRLEN);
+	return buf;
+}
+
+const char *tu_addr_str(rn_addr a, char buf[RN_ADDR_STRLEN])
+{
+	ck_assert_int_ge(rn_addr_string(&a, buf, RN_ADDR_STRLEN), 0);
+	return buf;
+}
+
+const char *tu_conn_label(const rn_conn *c, char buf[TU_LABEL_MAX])
+{
+	char l[RN_ADDR_STRLEN], r[RN_ADDR_STRLEN];
+
+	snprintf(buf, TU_LABEL_MAX, "%s->%s", tu_addr_str(rn_conn_local_addr(c), l),
+		 tu_addr_str(rn_conn_remote_addr(c), r));
+	return buf;
+}
+
+void tu_pair_open_net(struct tu_pair *p, const char *lnet, const char *laddr, const char *dnet)
+{
+	char err[TU_ERRLEN];
+
+	memset(p, 0, sizeof *p);
+	p->l = rn_listen(lnet, laddr);
+	ck_assert_msg(p->l != NULL, "listen %s %s: %s", lnet, laddr, tu_err_text(NULL, err));
+	tu_addr_str(rn_listener_addr(p->l), p->laddr);
+	p->c = rn_dial(dnet, p->laddr);
+	ck_assert_msg(p->c != NULL, "dial %s %s: %s", dnet, p->laddr, tu_err_text(NULL, err));
+	p->s = rn_listener_accept(p->l);
+	ck_assert_msg(p->s != NULL, "accept: %s", tu_err_text(NULL, err));
+}
+
+void tu_pair_open(struct tu_pair *p)
+{
+	tu_pair_open_net(p, "tcp", "127.0.0.1:0", "tcp");
+}
+
+void tu_pair_free(struct tu_pair *p)
+{
+	rn_conn_free(p->c);
+	rn_conn_free(p->s);
+	rn_listener_free(p->l);
+	memset(p, 0, sizeof *p);
+}
+
+ssize_t tu_read_full(rn_conn *c, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = rn_conn_read(c, (char *)buf + got, n - got);
+
+		if (r <= 0)
+			return r;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+void tu_send_recv(rn_conn *from, rn_conn *to, const char *msg)
+{
+	char buf[256];
+	size_t n = strlen(msg);
+
+	ck_assert_uint_lt(n, sizeof buf);
+	ck_assert_int_eq(rn_conn_write(from, msg, n), (ssize_t)n);
+	ck_assert_int_eq(tu_read_full(to, buf, n), (ssize_t)n);
+	ck_assert_int_eq(memcmp(buf, msg, n), 0);
+}
+
+/* ---- forked children, /etc/hosts, plain-socket listeners ------------------------------ */
+
+int tu_run_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	rn_engine_stop();
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int rc = fn();
+
+		fflush(stdout);
+		_exit(rc);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+int tu_private_hosts(const char *who, const char *hosts)
+{
+	char path[] = "/tmp/rn_hostsXXXXXX";
+	size_t len = strlen(hosts);
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		printf("%s: skipped: mount namespace: %s\n", who, strerror(errno));
+		return TU_SKIP;
+	}
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, hosts, len) != (ssize_t)len)
+		return 1;
+	close(fd);
+	if (mount(path, "/etc/hosts", NULL, MS_BIND, NULL) < 0) {
+		printf("%s: skipped: bind mount /etc/hosts: %s\n", who, strerror(errno));
+		unlink(path);
+		return TU_SKIP;
+	}
+	unlink(path); /* the bind mount keeps the file */
+	return 0;
+}
+
+int tu_loopback_listener(int family, int *port, int backlog)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (s < 0)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons((uint16_t)*port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons((uint16_t)*port);
+		len = sizeof(*a);
+	}
+	if (bind(s, (struct sockaddr *)&ss, len) < 0 || listen(s, backlog) < 0) {
+		close(s);
+		return -1;
+	}
+	getsockname(s, (struct sockaddr *)&ss, &len);
+	*port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					 : ((struct sockaddr_in *)&ss)->sin_port);
+	return s;
+}
+
+int tu_silent_listener(int family, int *port, int *filler)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int l = tu_loopback_listener(family, port, 0);
+
+	*filler = -1;
+	if (l < 0 || getsockname(l, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	*filler = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*filler < 0 || connect(*filler, (struct sockaddr *)&ss, len) < 0) {
+		close(l);
+		return -1;
+	}
+	tu_sleep_ms(20); /* let the handshake land in the accept queue */
+	return l;
 }
 
 /* ---- main ---------------------------------------------------------------------- */

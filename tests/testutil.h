@@ -2,16 +2,19 @@
 /*
  * tests/testutil.h - helpers shared by the Check suites: hex decoding into
  * ringnet values, JSON test-vector loading from RN_TEST_DATA_DIR, an
- * fd-leak fixture, and rn_test_main().
+ * fd-leak fixture, time and threads, loopback conns and listeners, forked
+ * children with a private /etc/hosts, and rn_test_main().
  */
 #ifndef RINGNET_TESTS_TESTUTIL_H
 #define RINGNET_TESTS_TESTUTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -100,6 +103,102 @@ TCase *tu_engine_tcase(const char *name);
  * know (callers skip then).
  */
 int tu_deny_io_uring_setup(int err);
+
+/* ---- time, numbers, threads ------------------------------------------------------ */
+
+/* TU_TSAN - 1 in a ThreadSanitizer build (GCC's and Clang's ways of saying so), else 0. */
+#if defined(__SANITIZE_THREAD__)
+#define TU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TU_TSAN 1
+#endif
+#endif
+#ifndef TU_TSAN
+#define TU_TSAN 0
+#endif
+
+/* tu_mono_ns - CLOCK_MONOTONIC in nanoseconds. */
+int64_t tu_mono_ns(void);
+
+/* tu_sleep_ms - put the thread to sleep for @ms milliseconds (resumed after EINTR). */
+void tu_sleep_ms(int ms);
+
+/* tu_rng_next - xorshift64: the next number of the sequence kept in *@s (seeded non-zero). */
+uint64_t tu_rng_next(uint64_t *s);
+
+/* tu_thread_start / tu_thread_join - pthread_create and pthread_join, asserted. */
+pthread_t tu_thread_start(void *(*fn)(void *), void *arg);
+void tu_thread_join(pthread_t t);
+
+/* ---- errors, addresses, loopback conns --------------------------------------------- */
+
+#define TU_ERRLEN 1024
+
+/* tu_err_text - Go's Error() text of @e (NULL: the thread's last error) in @buf. */
+const char *tu_err_text(const rn_error *e, char buf[TU_ERRLEN]);
+
+/* tu_addr_str - @a as Go's String() prints it, in @buf. */
+const char *tu_addr_str(rn_addr a, char buf[RN_ADDR_STRLEN]);
+
+/* tu_conn_label - "local->remote", as Go's OpError prints a conn's Source and Addr. */
+#define TU_LABEL_MAX (2 * RN_ADDR_STRLEN + 4)
+const char *tu_conn_label(const rn_conn *c, char buf[TU_LABEL_MAX]);
+
+/* A listener, a conn dialed to it and the conn it accepted. */
+struct tu_pair {
+	rn_listener *l;
+	rn_conn *c; /* dialed */
+	rn_conn *s; /* accepted */
+	char laddr[RN_ADDR_STRLEN];
+};
+
+/*
+ * tu_pair_open_net - listen on @lnet @laddr, dial @dnet to the address it
+ * got, accept; asserted.  tu_pair_open: TCP on 127.0.0.1.
+ */
+void tu_pair_open_net(struct tu_pair *p, const char *lnet, const char *laddr, const char *dnet);
+void tu_pair_open(struct tu_pair *p);
+void tu_pair_free(struct tu_pair *p);
+
+/* tu_read_full - read exactly @n bytes; returns @n, or what the short read returned. */
+ssize_t tu_read_full(rn_conn *c, void *buf, size_t n);
+
+/* tu_send_recv - write @msg (less than 256 bytes) on @from; @to reads the same bytes.  Asserted. */
+void tu_send_recv(rn_conn *from, rn_conn *to, const char *msg);
+
+/* ---- forked children, /etc/hosts, plain-socket listeners ------------------------------ */
+
+/* The exit status of a child (and of a ctest) that skips. */
+#define TU_SKIP 77
+
+/*
+ * tu_run_child - run @fn in a forked child and return its exit status, or
+ * 100 + the signal that killed it.  The calling thread's engine is stopped
+ * first: the child starts one of its own and never shares the ring.
+ */
+int tu_run_child(int (*fn)(void));
+
+/*
+ * tu_private_hosts - in a child: a mount namespace of its own, with
+ * @hosts as /etc/hosts.  0; TU_SKIP after "@who: skipped: REASON" when
+ * that cannot be done (no CAP_SYS_ADMIN); 1 when the file cannot be written.
+ */
+int tu_private_hosts(const char *who, const char *hosts);
+
+/*
+ * tu_loopback_listener - a plain TCP socket listening on @family's loopback
+ * address (IPv6 only for AF_INET6) at *@port (0: any) with @backlog;
+ * *@port gets the port.  The fd, or -1.
+ */
+int tu_loopback_listener(int family, int *port, int backlog);
+
+/*
+ * tu_silent_listener - a loopback listener that drops every new SYN:
+ * backlog 0 and one connection already queued (*@filler, which the caller
+ * closes with the listener).  A dial to it waits in SYN_SENT.  The fd, or -1.
+ */
+int tu_silent_listener(int family, int *port, int *filler);
 
 /* ---- main ---------------------------------------------------------------------- */
 

@@ -20,6 +20,9 @@
 
 #include <ringnet/ringnet.h>
 
+#include "tool_common.h"
+
+#define SYNOPSIS "[--network NET] ADDRESS..."
 #define ERRBUF 2048
 
 static const char *prog = "ringnet-addr";
@@ -27,7 +30,7 @@ static const char *prog = "ringnet-addr";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--network NET] ADDRESS...\n"
+		"usage: %s " SYNOPSIS "\n"
 		"\n"
 		"For each ADDRESS, print what Go's net package makes of it: ParseIP (and\n"
 		"the IP classifiers that hold), ParseCIDR, ParseMAC, SplitHostPort, and\n"
@@ -52,13 +55,6 @@ static void usage(FILE *f)
 		"  %s 192.0.2.1 '[fe80::1%%eth0]:443' 10.0.0.0/8 00:00:5e:00:53:01\n"
 		"  %s --network udp6 '[::1]:domain'\n",
 		prog, prog, prog);
-}
-
-/* The last error on this thread, as Go's Error() renders it. */
-static const char *last_error_text(char *buf, size_t size)
-{
-	rn_error_string(NULL, buf, size);
-	return buf;
 }
 
 /* Print @s as Go's %q would for printable ASCII; other bytes as \xNN. */
@@ -224,9 +220,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"network", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		COMMON_LONGOPTS,
 	};
 	const char *network = "tcp";
 	int c;
@@ -236,22 +230,12 @@ int main(int argc, char **argv)
 		case 'n':
 			network = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("%s (ringnet) %s\n", prog, RINGNET_VERSION_STRING);
-			return 0;
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-			return 2;
+		default: /* -h, -V, or an option getopt rejected */
+			return common_option(c, usage);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s: no ADDRESS given\n", prog);
-		fprintf(stderr, "usage: %s [--network NET] ADDRESS...\n", prog);
-		return 2;
-	}
+	if (optind >= argc)
+		return usage_error("no ADDRESS given", SYNOPSIS);
 
 	int status = 0;
 	for (int i = optind; i < argc; i++) {
@@ -270,9 +254,7 @@ int main(int argc, char **argv)
 		if (!any)
 			status = 1;
 	}
-	if (fflush(stdout) != 0) {
-		perror(prog);
+	if (flush_stdout() < 0)
 		return 1;
-	}
 	return status;
 }

@@ -27,6 +27,10 @@
 
 #include <ringnet/ringnet.h>
 
+#include "tool_common.h"
+
+#define SYNOPSIS "[--count N] [--stream-mib M] [--network NET] ADDRESS"
+
 #define ERRBUF 2048
 #define MSG_SIZE 64
 #define STREAM_CHUNK (16 * 1024)
@@ -42,7 +46,7 @@ static const char *network = "tcp";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--count N] [--stream-mib M] [--network NET] ADDRESS\n"
+		"usage: %s " SYNOPSIS "\n"
 		"\n"
 		"Show ringnet's TCP conns against the echo server at ADDRESS (start one\n"
 		"with ringnet-echo 127.0.0.1:0 and pass the address it prints).  In order:\n"
@@ -68,20 +72,6 @@ static void usage(FILE *f)
 		"example:\n"
 		"  %s 127.0.0.1:7000\n",
 		prog, prog);
-}
-
-/* The last error on this thread, as Go's Error() renders it. */
-static const char *last_error_text(char *buf, size_t size)
-{
-	rn_error_string(NULL, buf, size);
-	return buf;
-}
-
-static void fail_last(const char *what)
-{
-	char buf[ERRBUF];
-
-	fprintf(stderr, "%s: %s: %s\n", prog, what, last_error_text(buf, sizeof buf));
 }
 
 static uint64_t mono_ns(void)
@@ -124,7 +114,7 @@ static int read_full(rn_conn *c, void *buf, size_t n, const char *what)
 			return -1;
 		}
 		if (r < 0) {
-			fail_last(what);
+			print_last_error_in(what);
 			return -1;
 		}
 		got += (size_t)r;
@@ -141,7 +131,7 @@ static int ping(rn_conn *c, uint64_t seq, const char *what)
 		out[i] = (unsigned char)(seq + i * 7);
 	ssize_t w = rn_conn_write(c, out, sizeof out);
 	if (w != (ssize_t)sizeof out) {
-		fail_last(what);
+		print_last_error_in(what);
 		return -1;
 	}
 	if (read_full(c, in, sizeof in, what) < 0)
@@ -274,7 +264,7 @@ static bool step_stream(const char *address, long mib)
 
 	r.c = rn_dial(network, address);
 	if (!r.c) {
-		fail_last("stream");
+		print_last_error_in("stream");
 		return false;
 	}
 	rn_conn_set_deadline(r.c, rn_time_add(rn_now(), STEP_TIMEOUT + mib * RN_SECOND));
@@ -318,7 +308,7 @@ static bool step_deadline(rn_conn *c)
 	char buf[MSG_SIZE], text[ERRBUF];
 
 	if (rn_conn_set_read_deadline(c, rn_time_add(rn_now(), DEADLINE_MS * RN_MILLISECOND)) < 0) {
-		fail_last("read deadline");
+		print_last_error_in("read deadline");
 		return false;
 	}
 	uint64_t t0 = mono_ns();
@@ -335,7 +325,7 @@ static bool step_deadline(rn_conn *c)
 	}
 	/* As in Go, the conn is still good once the deadline is moved. */
 	if (rn_conn_set_read_deadline(c, 0) < 0) {
-		fail_last("read deadline");
+		print_last_error_in("read deadline");
 		return false;
 	}
 	if (ping(c, 1, "read deadline") < 0)
@@ -379,7 +369,7 @@ static bool step_close(rn_conn *c)
 	int crc = rn_conn_close(c);
 	pthread_join(t, NULL);
 	if (crc < 0) {
-		fail_last("close");
+		print_last_error_in("close");
 		return false;
 	}
 	if (b.rc != RN_ECLOSED) {
@@ -403,7 +393,7 @@ static bool step_refused(void)
 		rn_conn_free(c);
 		rn_listener *l = rn_listen(network, strcmp(network, "tcp6") == 0 ? "[::1]:0" : "127.0.0.1:0");
 		if (!l) {
-			fail_last("closed port");
+			print_last_error_in("closed port");
 			return false;
 		}
 		rn_addr la = rn_listener_addr(l);
@@ -433,9 +423,7 @@ int main(int argc, char **argv)
 		{"count", required_argument, NULL, 'c'},
 		{"stream-mib", required_argument, NULL, 's'},
 		{"network", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		COMMON_LONGOPTS,
 	};
 	long count = 20000, mib = 64;
 	char la[RN_ADDR_STRLEN], ra[RN_ADDR_STRLEN];
@@ -458,15 +446,8 @@ int main(int argc, char **argv)
 		case 'n':
 			network = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("%s (ringnet) %s\n", prog, RINGNET_VERSION_STRING);
-			return 0;
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-			return 2;
+		default: /* -h, -V, or an option getopt rejected */
+			return common_option(c, usage);
 		}
 	}
 	if (strcmp(network, "tcp") != 0 && strcmp(network, "tcp4") != 0 &&
@@ -474,23 +455,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: --network must be tcp, tcp4 or tcp6, not \"%s\"\n", prog, network);
 		return 2;
 	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "%s: %s\n", prog,
-			optind >= argc ? "no ADDRESS given" : "only one ADDRESS, please");
-		fprintf(stderr, "usage: %s [--count N] [--stream-mib M] [--network NET] ADDRESS\n", prog);
-		return 2;
-	}
+	if (argc - optind != 1)
+		return usage_error(optind >= argc ? "no ADDRESS given" : "only one ADDRESS, please",
+				   SYNOPSIS);
 	const char *address = argv[optind];
 
 	if (rn_engine_start() < 0) {
-		fail_last("engine");
+		print_last_error_in("engine");
 		return 1;
 	}
 	show_engine();
 
 	rn_conn *conn = rn_dial(network, address);
 	if (!conn) {
-		fail_last("dial");
+		print_last_error_in("dial");
 		return 1;
 	}
 	rn_addr l = rn_conn_local_addr(conn), r = rn_conn_remote_addr(conn);
@@ -517,9 +495,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	ok &= step_refused();
 
-	if (fflush(stdout) != 0) {
-		perror(prog);
+	if (flush_stdout() < 0)
 		return 1;
-	}
 	return ok ? 0 : 1;
 }

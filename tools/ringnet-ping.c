@@ -36,6 +36,8 @@
 
 #include <ringnet/ringnet.h>
 
+#include "tool_common.h"
+
 #define ERRBUF 2048
 #define ICMP_HDRLEN 8
 #define MAX_DATALEN (65535 - RN_IPV4_HEADER_LEN - ICMP_HDRLEN) /* 65507 */
@@ -90,15 +92,6 @@ static void usage(FILE *f)
 		"example:\n"
 		"  %s -c 3 -i 0.2 127.0.0.1\n",
 		prog, MAX_DATALEN, prog);
-}
-
-/* "ringnet-ping: " and the text of the last ringnet error, on stderr. */
-static void print_error(void)
-{
-	char errbuf[ERRBUF];
-
-	rn_error_string(NULL, errbuf, sizeof errbuf);
-	fprintf(stderr, "%s: %s\n", prog, errbuf);
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -163,36 +156,22 @@ static bool is_stopping(void)
 /*
  * The first SIGINT/SIGTERM closes the conn: the blocked read returns
  * RN_ECLOSED and the main loop prints the summary.  Another signal a second
- * or more later means that is stuck: exit at once.
+ * or more later means that is stuck: exit at once (see struct stop_signals).
  */
-static void *signal_thread(void *arg)
+static void stop_on_signal(void)
 {
-	sigset_t *set = arg;
-	struct timespec first = {0, 0}, now;
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		pthread_mutex_lock(&mu);
-		bool again = stopping;
-		if (!again) {
-			first = now;
-			stopping = true;
-			if (the_rc)
-				rn_ipv4_rawconn_close(the_rc);
-		}
-		pthread_mutex_unlock(&mu);
-		long gap_ns = (now.tv_sec - first.tv_sec) * 1000000000L +
-			      (now.tv_nsec - first.tv_nsec);
-		if (again && gap_ns >= 1000000000L) {
-			fprintf(stderr, "%s: %s again: exiting\n", prog, strsignal(sig));
-			_exit(2);
-		}
-	}
-	return NULL;
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	if (the_rc)
+		rn_ipv4_rawconn_close(the_rc);
+	pthread_mutex_unlock(&mu);
 }
+
+static struct stop_signals stop_signals = {
+	.stop = stop_on_signal,
+	.again = "exiting",
+	.again_status = 2,
+};
 
 /* ---- state and statistics (iputils' counters, in microseconds) ---------------- */
 
@@ -552,13 +531,9 @@ static int install_filters(rn_ipv4_rawconn *rc, uint16_t id)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		COMMON_LONGOPTS,
 	};
-	static sigset_t sigs;
-	pthread_t sigt;
-	int c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:i:s:W:fqhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -581,21 +556,14 @@ int main(int argc, char **argv)
 		case 'q':
 			opt_quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("%s (ringnet) %s\n", prog, RINGNET_VERSION_STRING);
-			return 0;
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-			return 2;
+		default: /* -h, -V, or an option getopt rejected */
+			return common_option(c, usage);
 		}
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "%s: %s\n", prog,
 			optind >= argc ? "no HOST given" : "only one HOST, please");
-		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+		try_help();
 		return 2;
 	}
 	if (datalen > MAX_DATALEN) {
@@ -610,7 +578,7 @@ int main(int argc, char **argv)
 	const char *host = argv[optind];
 	rn_ipaddr target;
 	if (rn_resolve_ip_addr("ip4", host, &target) < 0) {
-		print_error();
+		print_last_error();
 		return 2;
 	}
 	rn_ip dst = rn_ip_to4(target.ip);
@@ -618,19 +586,11 @@ int main(int argc, char **argv)
 	rn_ip_string(dst, ipstr, sizeof ipstr);
 	bool numeric = strcmp(ipstr, host) == 0 || !rn_ip_is_nil(rn_parse_ip(host));
 
-	/* Block the stop signals everywhere; one thread takes them with sigwait. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0 ||
-	    (rc = pthread_create(&sigt, NULL, signal_thread, &sigs)) != 0) {
-		fprintf(stderr, "%s: cannot start the signal thread: %s\n", prog, strerror(rc));
+	if (start_stop_signals(&stop_signals) < 0)
 		return 2;
-	}
-	pthread_detach(sigt);
 
 	if (rn_engine_start() < 0) {
-		print_error();
+		print_last_error();
 		return 2;
 	}
 	if (probe_route(ipstr) < 0)
@@ -638,18 +598,18 @@ int main(int argc, char **argv)
 	rn_conn *conn = rn_listen_packet("ip4:icmp", "0.0.0.0");
 	if (!conn) {
 		/* No CAP_NET_RAW: "listen ip4:icmp 0.0.0.0: socket: operation not permitted". */
-		print_error();
+		print_last_error();
 		return 1;
 	}
 	rn_ipv4_rawconn *raw = rn_ipv4_new_rawconn(conn);
 	if (!raw) {
-		print_error();
+		print_last_error();
 		rn_conn_free(conn);
 		return 2;
 	}
 	ident = (uint16_t)(getpid() & 0xffff);
 	if (install_filters(raw, ident) < 0) {
-		print_error();
+		print_last_error();
 		rn_ipv4_rawconn_free(raw);
 		return 2;
 	}
@@ -659,7 +619,7 @@ int main(int argc, char **argv)
 	uint8_t *rbuf = malloc(rbuf_size);
 	outpack = malloc(ICMP_HDRLEN + (size_t)datalen);
 	if (!rbuf || !outpack) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		print_enomem();
 		return 2;
 	}
 	/* iputils' pattern: data byte i is i; the timestamp covers the first 16. */
@@ -744,7 +704,7 @@ int main(int argc, char **argv)
 			if (code == RN_EHEADERSHORT || code == RN_EHEADERVERSION ||
 			    code == RN_EEXTHEADERSHORT || code == RN_EHEADERTOTALLEN)
 				continue; /* a datagram we cannot parse is not a reply */
-			print_error();
+			print_last_error();
 			status = 2;
 			break;
 		}
@@ -772,10 +732,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	finish(numeric ? ipstr : host);
 	free(outpack);
-	if (fflush(stdout) != 0) {
-		perror(prog);
+	if (flush_stdout() < 0)
 		return 2;
-	}
 	if (status)
 		return status;
 	return nreceived ? 0 : 1;

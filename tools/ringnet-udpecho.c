@@ -15,19 +15,18 @@
  * Exit status: 0 after SIGINT/SIGTERM, 1 when listening or reading fails,
  * 2 for a usage error.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/uio.h>
 
 #include <ringnet/ringnet.h>
 
-#define ERRBUF 2048
+#include "tool_common.h"
+
+#define SYNOPSIS "[--batch N] ADDRESS"
 #define DGRAM_MAX 65536 /* room for any UDP payload: nothing is cut */
 #define DEFAULT_BATCH 64
 
@@ -36,7 +35,7 @@ static const char *prog = "ringnet-udpecho";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--batch N] ADDRESS\n"
+		"usage: %s " SYNOPSIS "\n"
 		"\n"
 		"A UDP echo server on ringnet's x/net/ipv4 PacketConn.  It listens on\n"
 		"ADDRESS as Go's net.ListenPacket(\"udp4\", ADDRESS) does (\"127.0.0.1:7000\",\n"
@@ -67,12 +66,6 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static rn_ipv4_packetconn *the_pc; /* for the signal thread, under mu */
 static bool stopping;		   /* a signal asked us to stop, under mu */
 
-static const char *last_error_text(char *buf, size_t size)
-{
-	rn_error_string(NULL, buf, size);
-	return buf;
-}
-
 static bool is_stopping(void)
 {
 	pthread_mutex_lock(&mu);
@@ -81,25 +74,19 @@ static bool is_stopping(void)
 	return s;
 }
 
-/* The signal thread: the first SIGINT/SIGTERM closes the conn, which wakes ReadBatch. */
-static void *signal_thread(void *arg)
+/* The first SIGINT/SIGTERM closes the conn, which wakes ReadBatch; later ones do nothing. */
+static void stop_on_signal(void)
 {
-	sigset_t *set = arg;
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		pthread_mutex_lock(&mu);
-		if (!stopping) {
-			stopping = true;
-			if (the_pc)
-				rn_ipv4_packetconn_close(the_pc);
-		}
-		pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&mu);
+	if (!stopping) {
+		stopping = true;
+		if (the_pc)
+			rn_ipv4_packetconn_close(the_pc);
 	}
-	return NULL;
+	pthread_mutex_unlock(&mu);
 }
+
+static struct stop_signals stop_signals = { .stop = stop_on_signal };
 
 /*
  * Send the echoes of @n received messages: @out[i] points at the bytes
@@ -111,8 +98,6 @@ static void *signal_thread(void *arg)
 static int echo_batch(rn_ipv4_packetconn *pc, rn_ipv4_message *in, rn_ipv4_message *out,
 		      struct iovec *oiov, int n)
 {
-	char errbuf[ERRBUF];
-
 	for (int i = 0; i < n; i++) {
 		oiov[i].iov_base = in[i].buffers[0].iov_base;
 		oiov[i].iov_len = in[i].n;
@@ -131,7 +116,7 @@ static int echo_batch(rn_ipv4_packetconn *pc, rn_ipv4_message *in, rn_ipv4_messa
 		}
 		if (w == RN_ECLOSED)
 			return -1;
-		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		print_last_error();
 		done++; /* drop the message that failed */
 	}
 	return 0;
@@ -141,59 +126,29 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"batch", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		COMMON_LONGOPTS,
 	};
-	char errbuf[ERRBUF];
-	static sigset_t sigs;
-	pthread_t sigt;
 	long batch = DEFAULT_BATCH;
-	char *end;
-	int c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "b:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			errno = 0;
-			batch = strtol(optarg, &end, 10);
-			if (!*optarg || *end || errno || batch < 1 || batch > RN_IPV4_BATCH_MAX) {
-				fprintf(stderr, "%s: --batch: a number from 1 to %d, not \"%s\"\n", prog,
-					RN_IPV4_BATCH_MAX, optarg);
+			if (!count_opt("--batch", optarg, RN_IPV4_BATCH_MAX, &batch))
 				return 2;
-			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("%s (ringnet) %s\n", prog, RINGNET_VERSION_STRING);
-			return 0;
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-			return 2;
+		default: /* -h, -V, or an option getopt rejected */
+			return common_option(c, usage);
 		}
 	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "%s: %s\n", prog,
-			optind >= argc ? "no ADDRESS given" : "only one ADDRESS, please");
-		fprintf(stderr, "usage: %s [--batch N] ADDRESS\n", prog);
-		return 2;
-	}
-
-	/* Block the stop signals in every thread; one thread takes them with sigwait. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0 ||
-	    (rc = pthread_create(&sigt, NULL, signal_thread, &sigs)) != 0) {
-		fprintf(stderr, "%s: cannot start the signal thread: %s\n", prog, strerror(rc));
+	if (argc - optind != 1)
+		return usage_error(optind >= argc ? "no ADDRESS given" : "only one ADDRESS, please",
+				   SYNOPSIS);
+	if (start_stop_signals(&stop_signals) < 0)
 		return 1;
-	}
-	pthread_detach(sigt);
 
 	if (rn_engine_start() < 0) {
-		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		print_last_error();
 		return 1;
 	}
 	int status = 0;
@@ -202,13 +157,13 @@ int main(int argc, char **argv)
 	rn_ipv4_message *in = NULL, *out = NULL;
 	rn_conn *u = rn_listen_packet("udp4", argv[optind]);
 	if (!u) {
-		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		print_last_error();
 		return 1;
 	}
 	rn_addr la = rn_conn_local_addr(u);
 	rn_ipv4_packetconn *pc = rn_ipv4_new_packetconn(u);
 	if (!pc) {
-		fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+		print_last_error();
 		rn_conn_free(u);
 		return 1;
 	}
@@ -226,7 +181,7 @@ int main(int argc, char **argv)
 	in = calloc(nb, sizeof(*in));
 	out = calloc(nb, sizeof(*out));
 	if (!bufs || !iiov || !oiov || !in || !out) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		print_enomem();
 		status = 1;
 		goto done;
 	}
@@ -240,8 +195,7 @@ int main(int argc, char **argv)
 	char abuf[RN_ADDR_STRLEN];
 	rn_addr_string(&la, abuf, sizeof abuf);
 	printf("udp echo on %s\n", abuf);
-	if (fflush(stdout) != 0) {
-		perror(prog);
+	if (flush_stdout() < 0) {
 		status = 1;
 		goto done;
 	}
@@ -251,14 +205,14 @@ int main(int argc, char **argv)
 
 		if (n < 0) {
 			if (!(n == RN_ECLOSED && is_stopping())) {
-				fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+				print_last_error();
 				status = 1;
 			}
 			break;
 		}
 		if (echo_batch(pc, in, out, oiov, n) < 0) {
 			if (!is_stopping()) {
-				fprintf(stderr, "%s: %s\n", prog, last_error_text(errbuf, sizeof errbuf));
+				print_last_error();
 				status = 1;
 			}
 			break;
@@ -276,9 +230,7 @@ done:
 	free(oiov);
 	free(in);
 	free(out);
-	if (fflush(stdout) != 0) {
-		perror(prog);
+	if (flush_stdout() < 0)
 		return 1;
-	}
 	return status;
 }

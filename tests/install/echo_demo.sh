@@ -4,96 +4,14 @@
 #
 #   echo_demo.sh PATH_TO_RINGNET_ECHO PATH_TO_RINGNET_DEMO
 set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-echo_tool=$1
+tool=$1
+tool_name=ringnet-echo
+ready='listening on '
 demo_tool=$2
-failures=0
-passed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ringnet-echo-demo.XXXXXX")
-server_pid=
-
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$tmp"' EXIT
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-pass() { passed=$((passed + 1)); }
-
-# start_server ARGS...: run ringnet-echo ARGS in the background; sets
-# server_pid and addr (from its "listening on" line), or fails.
-start_server() {
-  : >"$tmp/server.out"
-  "$echo_tool" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
-  server_pid=$!
-  addr=
-  local i
-  for i in $(seq 1 100); do
-    addr=$(sed -n 's/^listening on //p' "$tmp/server.out")
-    [ -n "$addr" ] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  fail "ringnet-echo $*: no \"listening on\" line (try $i)"
-  sed 's/^/    | /' "$tmp/server.out" "$tmp/server.err"
-  stop_server
-  return 1
-}
-
-# stop_with SIGNAL: the server must exit 0 on it, with nothing on stderr.
-stop_with() {
-  kill -"$1" "$server_pid"
-  wait "$server_pid"
-  local rc=$?
-  server_pid=
-  if [ "$rc" -ne 0 ]; then
-    fail "ringnet-echo: exit status $rc after SIG$1, want 0"
-    sed 's/^/    | /' "$tmp/server.err"
-  else
-    pass
-  fi
-}
-
-# check FILE PATTERN...: FILE matches every PATTERN (grep -E).
-check() {
-  local file=$1; shift
-  local p ok=1
-  for p in "$@"; do
-    if ! grep -qE -- "$p" "$file"; then
-      fail "$(basename "$file"): lacks /$p/"
-      ok=0
-    fi
-  done
-  if [ "$ok" -eq 1 ]; then
-    pass
-  else
-    sed 's/^/    | /' "$file"
-  fi
-}
-
-# expect WANT_STATUS PATTERN... -- ARGS...: ringnet-echo ARGS exits with
-# WANT_STATUS and its stdout+stderr matches every PATTERN.
-expect() {
-  local want=$1; shift
-  local pats=()
-  while [ "$1" != "--" ]; do pats+=("$1"); shift; done
-  shift
-  # (timeout: a server that starts by mistake must not hang the test)
-  timeout 10 "$echo_tool" "$@" >"$tmp/cli.out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "ringnet-echo $*: exit status $got, want $want"
-    sed 's/^/    | /' "$tmp/cli.out"
-  fi
-  check "$tmp/cli.out" "${pats[@]}"
-}
+make_tmp ringnet-echo-demo
 
 ip='127\.0\.0\.1'
 port='[0-9]+'
@@ -116,7 +34,7 @@ if start_server 127.0.0.1:0; then
   rc=$?
   if [ "$rc" -ne 0 ]; then
     fail "ringnet-demo: exit status $rc, want 0"
-    sed 's/^/    | /' "$tmp/demo.out"
+    show "$tmp/demo.out"
   fi
   check "$tmp/demo.out" \
     '^engine: io_uring, features:' \
@@ -128,10 +46,10 @@ if start_server 127.0.0.1:0; then
     "^dial a closed port: dial tcp $ip:$port: connect: connection refused\$"
   # A second server on the same address: Go's bind error, status 1.
   expect 1 "^ringnet-echo: listen tcp $ip:$sport: bind: address already in use\$" -- "$addr"
-  stop_with TERM
+  stop_with TERM stderr-ok # stderr: checked below, with its own message
   if [ -s "$tmp/server.err" ]; then
     fail "ringnet-echo wrote to stderr during the demo"
-    sed 's/^/    | /' "$tmp/server.err"
+    show "$tmp/server.err"
   fi
 fi
 
@@ -149,13 +67,13 @@ if start_server --idle 200ms 127.0.0.1:0; then
   # A conn still open at shutdown is closed; SIGINT also stops with 0.
   exec 4<>"/dev/tcp/127.0.0.1/${addr##*:}"
   sleep 0.05
-  stop_with INT
+  stop_with INT stderr-ok
   exec 4<&-
   check "$tmp/server.err" "^ringnet-echo: read tcp $ip:$port->$ip:$port: i/o timeout\$"
 fi
 
 # ---- flags and usage errors ----------------------------------------------------
-expect 0 '^usage: ringnet-echo ' 'tasks arrive later' 'each UDP datagram' -- --help
+expect 0 '^usage: ringnet-echo ' 'its own task' 'each UDP datagram' -- --help
 expect 2 'no ADDRESS given' -- 
 expect 2 "Try 'ringnet-echo --help'" -- --bogus
 expect 2 'must be tcp, tcp4 or tcp6 \(UDP follows it\)' -- --network udp 127.0.0.1:0
@@ -171,5 +89,4 @@ check "$tmp/cli.out" '^usage: ringnet-demo '
 rc=$?
 if [ "$rc" -eq 2 ]; then pass; else fail "ringnet-demo without ADDRESS: exit status $rc, want 2"; fi
 
-echo "echo_demo: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+summary echo_demo

@@ -7,18 +7,11 @@
 #
 #   ping.sh PATH_TO_RINGNET_PING
 set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 tool=$1
-failures=0
-passed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ringnet-ping.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-pass() { passed=$((passed + 1)); }
+make_tmp ringnet-ping
 
 "$tool" -c 1 -i 0.2 127.0.0.1 >"$tmp/probe.out" 2>&1
 if grep -q 'operation not permitted' "$tmp/probe.out"; then
@@ -54,7 +47,7 @@ line 6 '^--- 127\.0\.0\.1 ping statistics ---$'
 line 7 '^3 packets transmitted, 3 received, 0% packet loss, time [0-9]+ms$'
 line 8 '^rtt min/avg/max/mdev = [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$'
 if [ "$(wc -l <"$tmp/out")" -eq 8 ]; then pass; else fail "$(wc -l <"$tmp/out") lines, want 8"; fi
-[ "$failures" -eq 0 ] || sed 's/^/    | /' "$tmp/out" "$tmp/err"
+[ "$failures" -eq 0 ] || show "$tmp/out" "$tmp/err"
 
 # ---- beside iputils ping -----------------------------------------------------------
 # Times, the TTL and the run time vary: blank every number in them.
@@ -72,7 +65,7 @@ if command -v ping >/dev/null && ping -V 2>&1 | grep -q iputils; then
       pass
     else
       fail "ringnet-ping $args differs from iputils ping (< ours, > theirs):"
-      sed 's/^/    | /' "$tmp/diff"
+      show "$tmp/diff"
     fi
   done
 else
@@ -80,7 +73,8 @@ else
 fi
 
 # ---- flags and errors --------------------------------------------------------------
-# expect WANT_STATUS PATTERN -- ARGS...
+# expect WANT_STATUS PATTERN -- ARGS...: this test's own, in place of lib.sh's
+# (one pattern, one verdict per run, failures named by the arguments).
 expect() {
   local want=$1 pat=$2
   shift 3
@@ -88,10 +82,10 @@ expect() {
   local got=$?
   if [ "$got" -ne "$want" ]; then
     fail "ringnet-ping $*: exit status $got, want $want"
-    sed 's/^/    | /' "$tmp/x"
+    show "$tmp/x"
   elif ! grep -qE -- "$pat" "$tmp/x"; then
     fail "ringnet-ping $*: output lacks /$pat/"
-    sed 's/^/    | /' "$tmp/x"
+    show "$tmp/x"
   else
     pass
   fi
@@ -104,5 +98,4 @@ expect 2 '^ringnet-ping: packet size 65508 is too large\. Maximum is 65507$' -- 
 expect 2 '^ringnet-ping: bad timing interval: x$' -- -i x 127.0.0.1
 expect 0 '^2 packets transmitted, 2 received, 0% packet loss' -- -c 2 -i 0.2 -q 127.0.0.1
 
-echo "ping: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+summary ping

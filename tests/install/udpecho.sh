@@ -6,97 +6,23 @@
 #
 #   udpecho.sh PATH_TO_RINGNET_UDPECHO
 set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 tool=$1
-failures=0
-passed=0
+tool_name=ringnet-udpecho
+ready='udp echo on '
 command -v python3 >/dev/null || { echo "udpecho: python3 is missing, skipped"; exit 77; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ringnet-udpecho.XXXXXX")
-server_pid=
+make_tmp ringnet-udpecho
 
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$tmp"' EXIT
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-pass() { passed=$((passed + 1)); }
-
-# start_server ARGS...: run ringnet-udpecho ARGS in the background; sets
-# server_pid and addr (from its "udp echo on" line), or fails.
-start_server() {
-  : >"$tmp/server.out"
-  "$tool" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
-  server_pid=$!
-  addr=
-  local _
-  for _ in $(seq 1 100); do
-    addr=$(sed -n 's/^udp echo on //p' "$tmp/server.out")
-    [ -n "$addr" ] && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  fail "ringnet-udpecho $*: no \"udp echo on\" line"
-  sed 's/^/    | /' "$tmp/server.out" "$tmp/server.err"
-  stop_server
-  return 1
-}
-
-# stop_with SIGNAL: the server must exit 0 on it, with nothing on stderr.
-stop_with() {
-  kill -"$1" "$server_pid"
-  wait "$server_pid"
-  local rc=$?
-  server_pid=
-  if [ "$rc" -ne 0 ]; then
-    fail "ringnet-udpecho: exit status $rc after SIG$1, want 0"
-  elif [ -s "$tmp/server.err" ]; then
-    fail "ringnet-udpecho wrote to stderr"
-  else
-    pass
-    return
-  fi
-  sed 's/^/    | /' "$tmp/server.err"
-}
-
-# check FILE PATTERN...: FILE matches every PATTERN (grep -E).
-check() {
-  local file=$1; shift
-  local p ok=1
-  for p in "$@"; do
-    if ! grep -qE -- "$p" "$file"; then
-      fail "$(basename "$file"): lacks /$p/"
-      ok=0
-    fi
-  done
-  if [ "$ok" -eq 1 ]; then
+# echo_client WHAT: the client below against $addr must succeed.
+echo_client() {
+  if python3 "$tmp/client.py" "$addr" >"$tmp/client.out" 2>&1; then
     pass
   else
-    sed 's/^/    | /' "$file"
+    fail "echo client ($1)"
+    show "$tmp/client.out" "$tmp/server.err"
   fi
-}
-
-# expect WANT_STATUS PATTERN... -- ARGS...: ringnet-udpecho ARGS exits with
-# WANT_STATUS and its stdout+stderr matches every PATTERN.
-expect() {
-  local want=$1; shift
-  local pats=()
-  while [ "$1" != "--" ]; do pats+=("$1"); shift; done
-  shift
-  timeout 10 "$tool" "$@" >"$tmp/cli.out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "ringnet-udpecho $*: exit status $got, want $want"
-    sed 's/^/    | /' "$tmp/cli.out"
-  fi
-  check "$tmp/cli.out" "${pats[@]}"
 }
 
 # The client: bursts of datagrams from two plain sockets, interleaved, sent
@@ -157,12 +83,7 @@ port='[0-9]+'
 # ---- bursts of datagrams, two senders -------------------------------------------
 if start_server --batch 16 127.0.0.1:0; then
   check "$tmp/server.out" "^udp echo on $ip:$port\$"
-  if python3 "$tmp/client.py" "$addr" >"$tmp/client.out" 2>&1; then
-    pass
-  else
-    fail "echo client (batch 16)"
-    sed 's/^/    | /' "$tmp/client.out" "$tmp/server.err"
-  fi
+  echo_client "batch 16"
   # A second server on the same address: Go's bind error, status 1.
   expect 1 "^ringnet-udpecho: listen udp4 $ip:${addr##*:}: bind: address already in use\$" -- "$addr"
   stop_with TERM
@@ -170,21 +91,11 @@ fi
 
 # ---- the default batch, one datagram at a time too, SIGINT ---------------------
 if start_server 127.0.0.1:0; then
-  if python3 "$tmp/client.py" "$addr" >"$tmp/client.out" 2>&1; then
-    pass
-  else
-    fail "echo client (default batch)"
-    sed 's/^/    | /' "$tmp/client.out" "$tmp/server.err"
-  fi
+  echo_client "default batch"
   stop_with INT
 fi
 if start_server --batch 1 127.0.0.1:0; then
-  if python3 "$tmp/client.py" "$addr" >"$tmp/client.out" 2>&1; then
-    pass
-  else
-    fail "echo client (batch 1)"
-    sed 's/^/    | /' "$tmp/client.out" "$tmp/server.err"
-  fi
+  echo_client "batch 1"
   stop_with TERM
 fi
 
@@ -200,5 +111,4 @@ expect 2 '^ringnet-udpecho: --batch: a number from 1 to 1024, not "x"$' -- -b x 
 expect 1 '^ringnet-udpecho: listen udp4: address 127\.0\.0\.1: missing port in address$' -- 127.0.0.1
 expect 1 '^ringnet-udpecho: listen udp4: address ::1: no suitable address found$' -- '[::1]:0'
 
-echo "udpecho: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+summary udpecho
