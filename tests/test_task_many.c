@@ -234,20 +234,6 @@ static void client_give_up(void)
 	_exit(1);
 }
 
-static ssize_t read_full(rn_conn *c, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = rn_conn_read(c, (char *)buf + got, n - got);
-
-		if (r <= 0)
-			return r;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 static void note_open(void)
 {
 	int now = atomic_fetch_add(&cw.open, 1) + 1, max = atomic_load(&cw.max_open);
@@ -264,7 +250,7 @@ static void exchange(rn_conn *c, int i)
 	uint64_t seed = 0x243f6a8885a308d3ull + (uint64_t)i;
 	char e[256], g;
 
-	if (read_full(c, &g, 1) != 1 || g != 'g') {
+	if (tu_read_full(c, &g, 1) != 1 || g != 'g') {
 		note_fail("client %d: no go byte: %s", i, last_err(e));
 		return;
 	}
@@ -278,7 +264,7 @@ static void exchange(rn_conn *c, int i)
 			note_fail("client %d: write %zu at %zu: %s", i, n, off, last_err(e));
 			return;
 		}
-		if (read_full(c, got, n) != (ssize_t)n) {
+		if (tu_read_full(c, got, n) != (ssize_t)n) {
 			note_fail("client %d: read %zu at %zu: %s", i, n, off, last_err(e));
 			return;
 		}
