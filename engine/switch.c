@@ -8,6 +8,11 @@
  *
  * A new context's stack is laid out as if it had called rne_ctx_switch:
  * the switch "returns" into a trampoline that calls entry(arg).
+ *
+ * Checked on x86-64 natively and on AArch64 under qemu (callee-saved
+ * registers, 16-byte alignment, per-context FP control state), PIC and
+ * not.  Not supported: x86 user shadow stacks (CET SHSTK), which a stack
+ * switch would have to tell; glibc does not enable them by default.
  */
 #include <stdint.h>
 #include <string.h>
@@ -47,6 +52,8 @@ __asm__(".text\n"
 	"	ret\n"
 	".size rne_ctx_switch, .-rne_ctx_switch\n"
 	/* First run: entry in r12, arg in r13, rsp 16-byte aligned here. */
+	".globl rne_ctx_trampoline\n"
+	".hidden rne_ctx_trampoline\n"
 	".type rne_ctx_trampoline,@function\n"
 	"rne_ctx_trampoline:\n"
 	"	movq %r13, %rdi\n"
@@ -54,7 +61,13 @@ __asm__(".text\n"
 	"	ud2\n"
 	".size rne_ctx_trampoline, .-rne_ctx_trampoline\n");
 
-void rne_ctx_trampoline(void);
+/*
+ * Global but hidden: a local asm symbol is referenced as ".text + offset",
+ * and the AArch64 linker drops that addend in the GOT entry -fPIC code
+ * loads it from (the "trampoline" became rne_ctx_switch itself).  Hidden
+ * also lets the compiler take the address PC-relatively, without the GOT.
+ */
+__attribute__((visibility("hidden"))) void rne_ctx_trampoline(void);
 
 void rne_ctx_make(rne_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
@@ -80,12 +93,16 @@ void rne_ctx_free(rne_ctx *c)
 
 #elif defined(__aarch64__) && !defined(RNE_CTX_UCONTEXT)
 
-/* Saved frame (160 bytes): x19..x28, x29 (fp), x30 (lr), d8..d15. */
+/*
+ * Saved frame (176 bytes): x19..x28, x29 (fp), x30 (lr), d8..d15, fpcr
+ * (rounding mode, flush-to-zero: per context, as mxcsr on x86-64), pad.
+ * FPCR is written only when it differs: the write can be slow.
+ */
 __asm__(".text\n"
 	".globl rne_ctx_switch\n"
 	".type rne_ctx_switch,%function\n"
 	"rne_ctx_switch:\n"
-	"	sub sp, sp, #160\n"
+	"	sub sp, sp, #176\n"
 	"	stp x19, x20, [sp, #0]\n"
 	"	stp x21, x22, [sp, #16]\n"
 	"	stp x23, x24, [sp, #32]\n"
@@ -96,6 +113,8 @@ __asm__(".text\n"
 	"	stp d10, d11, [sp, #112]\n"
 	"	stp d12, d13, [sp, #128]\n"
 	"	stp d14, d15, [sp, #144]\n"
+	"	mrs x3, fpcr\n"
+	"	str x3, [sp, #160]\n"
 	"	mov x2, sp\n"
 	"	str x2, [x0]\n"
 	"	ldr x2, [x1]\n"
@@ -110,10 +129,17 @@ __asm__(".text\n"
 	"	ldp d10, d11, [sp, #112]\n"
 	"	ldp d12, d13, [sp, #128]\n"
 	"	ldp d14, d15, [sp, #144]\n"
-	"	add sp, sp, #160\n"
+	"	ldr x2, [sp, #160]\n"
+	"	cmp x2, x3\n"
+	"	b.eq 1f\n"
+	"	msr fpcr, x2\n"
+	"1:\n"
+	"	add sp, sp, #176\n"
 	"	ret\n"
 	".size rne_ctx_switch, .-rne_ctx_switch\n"
 	/* First run: entry in x19, arg in x20. */
+	".globl rne_ctx_trampoline\n"
+	".hidden rne_ctx_trampoline\n"
 	".type rne_ctx_trampoline,%function\n"
 	"rne_ctx_trampoline:\n"
 	"	mov x0, x20\n"
@@ -121,14 +147,20 @@ __asm__(".text\n"
 	"	brk #0\n"
 	".size rne_ctx_trampoline, .-rne_ctx_trampoline\n");
 
-void rne_ctx_trampoline(void);
+/*
+ * Global but hidden: a local asm symbol is referenced as ".text + offset",
+ * and the AArch64 linker drops that addend in the GOT entry -fPIC code
+ * loads it from (the "trampoline" became rne_ctx_switch itself).  Hidden
+ * also lets the compiler take the address PC-relatively, without the GOT.
+ */
+__attribute__((visibility("hidden"))) void rne_ctx_trampoline(void);
 
 void rne_ctx_make(rne_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
-	uint64_t *sp = (uint64_t *)(top - 160);
+	uint64_t *sp = (uint64_t *)(top - 176);
 
-	memset(sp, 0, 160);
+	memset(sp, 0, 176); /* fpcr 0: round to nearest, no flush-to-zero */
 	sp[0] = (uint64_t)(uintptr_t)entry;		  /* x19 */
 	sp[1] = (uint64_t)(uintptr_t)arg;		  /* x20 */
 	sp[11] = (uint64_t)(uintptr_t)rne_ctx_trampoline; /* x30 */
@@ -145,11 +177,11 @@ void rne_ctx_free(rne_ctx *c)
 #include <stdlib.h>
 #include <ucontext.h>
 
-/* makecontext passes int arguments: split the pointers. */
+/* makecontext passes int arguments: split the pointers (in 64 bits, also where they have 32). */
 static void uc_trampoline(unsigned eh, unsigned el, unsigned ah, unsigned al)
 {
-	void (*entry)(void *) = (void (*)(void *))(((uintptr_t)eh << 32) | el);
-	void *arg = (void *)(((uintptr_t)ah << 32) | al);
+	void (*entry)(void *) = (void (*)(void *))(uintptr_t)(((uint64_t)eh << 32) | el);
+	void *arg = (void *)(uintptr_t)(((uint64_t)ah << 32) | al);
 
 	entry(arg);
 	abort();
@@ -158,7 +190,7 @@ static void uc_trampoline(unsigned eh, unsigned el, unsigned ah, unsigned al)
 void rne_ctx_make(rne_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
 	ucontext_t *uc = c->uc ? c->uc : calloc(1, sizeof(*uc));
-	uintptr_t e = (uintptr_t)entry, a = (uintptr_t)arg;
+	uint64_t e = (uintptr_t)entry, a = (uintptr_t)arg;
 
 	if (!uc)
 		abort();

@@ -336,6 +336,7 @@ void rne_sched_free(rne_engine *e)
 		s->spare = t->next;
 		task_free(t);
 	}
+	rne_ctx_free(&s->ctx); /* ucontext: the thread's context, allocated by the first switch */
 	free(s);
 	e->sched = NULL;
 }
