@@ -2,7 +2,7 @@
 /*
  * echo_load - the load generator of ringnet's echo benchmark.
  *
- *   echo_load pingpong [-c CONNS] [-d SECONDS] [-n COUNT] [-s SIZE] ADDRESS
+ *   echo_load pingpong [-c CONNS] [-d SECONDS] [-n COUNT] [-s SIZE] [-i] ADDRESS
  *   echo_load stream   [-c CONNS] [-d SECONDS] [-b BLOCK] [-w WINDOW] ADDRESS
  *
  * It does not use ringnet, so ringnet-echo and the epoll baseline are driven
@@ -15,6 +15,10 @@
  *   passed (default 3) or COUNT requests were sent; then it waits for the
  *   answers still in flight.  Every request's latency is recorded, from the
  *   write to the last byte of its echo.
+ *   With -i, first every conn makes one exchange of SIZE bytes and then sits
+ *   idle: the program prints "idle conns=N" on stdout and waits (at most 120
+ *   s) for SIGUSR1 before the timed run, so a script can read the server's
+ *   memory with N idle conns open (perf/task_run.sh).
  * stream: each of CONNS conns writes BLOCK-byte blocks (default 4096) while
  *   reading the echo, with at most WINDOW bytes (default 256 KiB) written
  *   and not yet echoed, until SECONDS have passed; then it reads what is in
@@ -25,6 +29,9 @@
  *   mode=stream conns=16 requests=N bytes=B seconds=S rps=R mibps=M
  * where requests counts everything that completed, including the drain at
  * the end, and seconds runs from the first write to the last echo.
+ *
+ * Up to 65536 conns; the open-files limit is raised to fit them when it is
+ * lower (up to the hard limit, or past it for root).
  *
  * Loops are bounded: SECONDS is at most 600, the drain gives up after 10 s
  * and a run with no progress for 10 s stops with an error.
@@ -43,11 +50,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONNS 4096
+#define MAX_CONNS 65536
 #define MAX_SIZE (1024 * 1024)
 #define READ_BUF (64 * 1024)
 #define MAX_EVENTS 256
@@ -77,7 +85,7 @@ static int64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s pingpong [-c CONNS] [-d SECONDS] [-n COUNT] [-s SIZE] ADDRESS\n"
+		"usage: %s pingpong [-c CONNS] [-d SECONDS] [-n COUNT] [-s SIZE] [-i] ADDRESS\n"
 		"       %s stream   [-c CONNS] [-d SECONDS] [-b BLOCK] [-w WINDOW] ADDRESS\n"
 		"\n"
 		"Drive a TCP echo server at ADDRESS (an IP literal HOST:PORT) from one\n"
@@ -86,6 +94,8 @@ static void usage(FILE *f)
 		"  -d SECONDS  how long to send (default 3, at most 600)\n"
 		"  -n COUNT    pingpong: stop after COUNT requests (default: no limit)\n"
 		"  -s SIZE     pingpong: request size in bytes (default 64)\n"
+		"  -i          pingpong: one exchange per conn, print \"idle conns=N\",\n"
+		"              wait for SIGUSR1, then the timed run\n"
 		"  -b BLOCK    stream: block size in bytes (default 4096)\n"
 		"  -w WINDOW   stream: bytes in flight per conn at most (default 262144)\n",
 		prog, prog);
@@ -177,6 +187,104 @@ static void fill_request(char *buf, size_t size, uint64_t seq)
 {
 	for (size_t i = 0; i < size; i++)
 		buf[i] = (char)('A' + (seq + i) % 26);
+}
+
+/*
+ * One exchange of @size bytes on every conn, then print "idle conns=N" and
+ * wait for SIGUSR1 (blocked by the caller): the conns stay open and idle
+ * while a script reads the server's memory.  Returns 0, or 1 on an error.
+ */
+static int idle_phase(struct conn *cs, int nconn, int ep, size_t size)
+{
+	char *req = malloc(size), *in = malloc(size);
+	struct epoll_event evs[MAX_EVENTS];
+	int64_t last_progress = now_ns();
+	int pending = nconn, status = 0;
+
+	if (!req || !in) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		free(req);
+		free(in);
+		return 1;
+	}
+	fill_request(req, size, 0);
+	for (int i = 0; i < nconn && status == 0; i++) {
+		cs[i].got = 0;
+		if (write(cs[i].fd, req, size) != (ssize_t)size) {
+			fprintf(stderr, "%s: write: %s\n", prog, strerror(errno));
+			status = 1;
+		}
+	}
+	while (pending > 0 && status == 0) {
+		int n = epoll_wait(ep, evs, MAX_EVENTS, 50);
+
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "%s: epoll_wait: %s\n", prog, strerror(errno));
+			status = 1;
+		}
+		for (int k = 0; k < n && status == 0; k++) {
+			struct conn *c = evs[k].data.ptr;
+			ssize_t r = read(c->fd, in + c->got, size - c->got);
+
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (r <= 0) {
+				fprintf(stderr, "%s: read: %s\n", prog,
+					r < 0 ? strerror(errno) : "the server closed the connection");
+				status = 1;
+				break;
+			}
+			c->got += (size_t)r;
+			if (c->got == size) {
+				if (memcmp(in, req, size) != 0) {
+					fprintf(stderr, "%s: the echo differs from the request\n", prog);
+					status = 1;
+				}
+				c->got = 0;
+				pending--;
+			}
+			last_progress = now_ns();
+		}
+		if (status == 0 && now_ns() - last_progress > STALL_NS) {
+			fprintf(stderr, "%s: no echo for 10 s: %d conns still waiting\n", prog,
+				pending);
+			status = 1;
+		}
+	}
+	free(req);
+	free(in);
+	if (status != 0)
+		return status;
+
+	sigset_t usr1;
+	struct timespec limit = {120, 0};
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	printf("idle conns=%d\n", nconn);
+	fflush(stdout);
+	if (sigtimedwait(&usr1, NULL, &limit) != SIGUSR1) {
+		fprintf(stderr, "%s: no SIGUSR1 within 120 s of going idle\n", prog);
+		return 1;
+	}
+	return 0;
+}
+
+/* Make room for @nconn sockets plus a few: raise RLIMIT_NOFILE when it is lower. */
+static void raise_nofile(int nconn)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)nconn + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need; /* only root may; else the dial fails with EMFILE */
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int run_pingpong(struct conn *cs, int nconn, int ep, double seconds, uint64_t count,
@@ -423,6 +531,7 @@ static int run_stream(struct conn *cs, int nconn, int ep, double seconds, size_t
 int main(int argc, char **argv)
 {
 	int nconn = -1, opt;
+	bool idle_first = false;
 	double seconds = 3;
 	uint64_t count = 0, window = 256 * 1024;
 	size_t size = 64, block = 4096;
@@ -438,7 +547,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "c:d:n:s:b:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:n:s:b:w:i")) != -1) {
 		switch (opt) {
 		case 'c':
 			nconn = atoi(optarg);
@@ -458,6 +567,9 @@ int main(int argc, char **argv)
 		case 'w':
 			window = strtoull(optarg, NULL, 10);
 			break;
+		case 'i':
+			idle_first = true;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -467,9 +579,18 @@ int main(int argc, char **argv)
 		nconn = pingpong ? 1 : 16;
 	if (argc - optind != 1 || nconn < 1 || nconn > MAX_CONNS || !(seconds > 0) ||
 	    seconds > 600 || size < 1 || size > MAX_SIZE || block < 1 || block > MAX_SIZE ||
-	    window < 1) {
+	    window < 1 || (idle_first && !pingpong)) {
 		usage(stderr);
 		return 2;
+	}
+	raise_nofile(nconn);
+	if (idle_first) {
+		/* Blocked from now on, so a SIGUSR1 sent early waits for sigtimedwait. */
+		sigset_t usr1;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
 	}
 
 	struct sockaddr_storage ss;
@@ -501,8 +622,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	int status = pingpong ? run_pingpong(cs, nconn, ep, seconds, count, size)
-			      : run_stream(cs, nconn, ep, seconds, block, window);
+	int status = idle_first ? idle_phase(cs, nconn, ep, size) : 0;
+	if (status == 0)
+		status = pingpong ? run_pingpong(cs, nconn, ep, seconds, count, size)
+				  : run_stream(cs, nconn, ep, seconds, block, window);
 	for (int i = 0; i < nconn; i++)
 		close(cs[i].fd);
 	close(ep);
