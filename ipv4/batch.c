@@ -128,6 +128,8 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK;
 		int got;
 
+		if (total == 0 && ep->rhint > 0 && k > ep->rhint)
+			k = ep->rhint; /* a full first chain goes on with full ones */
 		for (int i = 0; i < k; i++)
 			fill(&v[i], &ms[total + i], &names[i], sizeof(names[i]));
 		got = rni_fd_batch(&ep->c->fd, e, false, v, k, flags, total == 0, &err);
@@ -152,6 +154,8 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 		if (got < k)
 			break;
 	}
+	if (total > 0) /* twice what came, 8 to a full chain */
+		ep->rhint = total >= RNI_BATCH_CHUNK / 2 ? 0 : total < 4 ? 8 : 2 * total;
 	rne_lock_release(&ep->c->fd.rlock);
 	rni_fd_leave(&ep->c->fd);
 	if (total > 0)

@@ -32,6 +32,13 @@ typedef struct rni_ipv4_ep {
 	 * kept for the next call, as recvmmsg keeps it in sk_err.
 	 */
 	_Atomic int rerr, werr;
+	/*
+	 * How long the first chain of the next ReadBatch is (0: full), from
+	 * how many messages the last one found: entries past the end of the
+	 * queue are prepared, fail and are reaped for nothing.  Under the read
+	 * lock.
+	 */
+	int rhint;
 } rni_ipv4_ep;
 
 struct rn_ipv4_packetconn {

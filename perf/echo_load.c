@@ -190,6 +190,26 @@ static void fill_request(char *buf, size_t size, uint64_t seq)
 }
 
 /*
+ * Read more of @c's echo of a @size-byte request into @in (it has c->got bytes
+ * so far, which this advances).  Returns the bytes read, 0 when none are there
+ * yet (EAGAIN, EINTR), or -1 after saying why the conn failed.
+ */
+static ssize_t read_echo(struct conn *c, char *in, size_t size)
+{
+	ssize_t r = read(c->fd, in + c->got, size - c->got);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r <= 0) {
+		fprintf(stderr, "%s: read: %s\n", prog,
+			r < 0 ? strerror(errno) : "the server closed the connection");
+		return -1;
+	}
+	c->got += (size_t)r;
+	return r;
+}
+
+/*
  * One exchange of @size bytes on every conn, then print "idle conns=N" and
  * wait for SIGUSR1 (blocked by the caller): the conns stay open and idle
  * while a script reads the server's memory.  Returns 0, or 1 on an error.
@@ -224,17 +244,14 @@ static int idle_phase(struct conn *cs, int nconn, int ep, size_t size)
 		}
 		for (int k = 0; k < n && status == 0; k++) {
 			struct conn *c = evs[k].data.ptr;
-			ssize_t r = read(c->fd, in + c->got, size - c->got);
+			ssize_t r = read_echo(c, in, size);
 
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			if (r == 0)
 				continue;
-			if (r <= 0) {
-				fprintf(stderr, "%s: read: %s\n", prog,
-					r < 0 ? strerror(errno) : "the server closed the connection");
+			if (r < 0) {
 				status = 1;
 				break;
 			}
-			c->got += (size_t)r;
 			if (c->got == size) {
 				if (memcmp(in, req, size) != 0) {
 					fprintf(stderr, "%s: the echo differs from the request\n", prog);
@@ -328,16 +345,12 @@ static int run_pingpong(struct conn *cs, int nconn, int ep, double seconds, uint
 		}
 		for (int k = 0; k < n; k++) {
 			struct conn *c = evs[k].data.ptr;
-			ssize_t r = read(c->fd, in + c->got, size - c->got);
+			ssize_t r = read_echo(c, in, size);
 
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			if (r == 0)
 				continue;
-			if (r <= 0) {
-				fprintf(stderr, "%s: read: %s\n", prog,
-					r == 0 ? "the server closed the connection" : strerror(errno));
+			if (r < 0)
 				return 1;
-			}
-			c->got += (size_t)r;
 			if (c->got < size)
 				continue;
 			t = now_ns();

@@ -57,15 +57,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 out=$here/build/proxy
 mkdir -p "$out"
+# shellcheck source=perf/lib.sh
+. "$here/lib.sh"
 
-die() {
-	echo "proxy_run.sh: $*" >&2
-	exit 1
-}
-
-for tool in cc cmake awk getconf taskset; do
-	command -v "$tool" >/dev/null || die "$tool is needed (bash scripts/deps.sh)"
-done
+need_tools "bash scripts/deps.sh" cc cmake awk getconf taskset
 
 # ---- haproxy and wrk -----------------------------------------------------------
 need=()
@@ -85,92 +80,24 @@ fi
 echo "== building" >&2
 if [[ -z "${RINGNET_BUILD:-}" ]]; then
 	RINGNET_BUILD=$here/build/ringnet
-	cmake -S "$root" -B "$RINGNET_BUILD" -DRINGNET_TESTS=OFF >"$out/cmake.log" 2>&1 ||
-		die "cmake failed: see $out/cmake.log"
-	cmake --build "$RINGNET_BUILD" --target ringnet-proxy -j"$(nproc)" >>"$out/cmake.log" 2>&1 ||
-		die "building ringnet-proxy failed: see $out/cmake.log"
+	build_ringnet "$RINGNET_BUILD" ringnet-proxy ringnet-proxy
 fi
 ringnet_proxy=$RINGNET_BUILD/tools/ringnet-proxy
 [[ -x "$ringnet_proxy" ]] || die "no tools/ringnet-proxy in $RINGNET_BUILD"
-(
-	# shellcheck source=scripts/go119.sh
-	. "$root/scripts/go119.sh"
-	go119_find || exit 1
-	go119_env "$out/go"
-	# shellcheck disable=SC2154 # go119_find sets $go
-	cd "$here/go" && "$go" build -o "$out/httpd" httpd.go && "$go" version
-) >"$out/go.log" 2>&1 || die "building the Go backend failed: see $out/go.log"
+build_go httpd.go httpd "the Go backend"
 haproxy -v 2>/dev/null | head -1 >"$out/versions.txt"
 wrk -v 2>&1 | head -1 >>"$out/versions.txt" || true
 
 # ---- runs --------------------------------------------------------------------
-proxy_cpu=()
-side_cpu=()
-if [[ "$PIN" == 1 ]]; then
-	proxy_cpu=(taskset -c 1)
-	side_cpu=(taskset -c 0)
-fi
-hz=$(getconf CLK_TCK)
+pin_cpus # the proxy on CPU 1, wrk and the backend on CPU 0
 backend_pid=
 proxy_pid=
 
 cleanup() {
-	for p in $proxy_pid $backend_pid; do
-		kill -TERM "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # each is a pid or nothing
+	reap $proxy_pid $backend_pid
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) }
-	awk '{print $12 + $13}' <<<"$stat"
-}
-
-# cpu_busy: "BUSY0 TOTAL0 BUSY1 TOTAL1", clock ticks of CPUs 0 and 1 so far
-# (/proc/stat; iowait counts as idle: a thread waiting in io_uring_enter
-# shows up there).
-cpu_busy() {
-	awk '$1 == "cpu0" || $1 == "cpu1" {
-		busy = $2 + $3 + $4 + $7 + $8 + $9; total = busy + $5 + $6
-		printf "%d %d ", busy, total }' /proc/stat
-}
-
-# busy_pct BEFORE AFTER CPU: how busy CPU (0 or 1) was between two cpu_busy.
-busy_pct() {
-	awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN {
-		split(b, x, " "); split(a, y, " "); i = 2 * c + 1
-		d = y[i + 1] - x[i + 1]; printf "%.0f", (d > 0 ? 100 * (y[i] - x[i]) / d : 0) }'
-}
-
-# settle: wait (at most 5 s) until both CPUs were under 25 % busy for 0.2 s,
-# so a burst of other work on the shared machine ends before a run starts.
-settle() {
-	local i b0 b1
-	for ((i = 0; i < 25; i++)); do
-		b0=$(cpu_busy)
-		sleep 0.2
-		b1=$(cpu_busy)
-		if (($(busy_pct "$b0" "$b1" 0) < 25 && $(busy_pct "$b0" "$b1" 1) < 25)); then
-			return 0
-		fi
-	done
-	echo "$(basename "$0"): the CPUs are still busy (other work on the machine?); going on" >&2
-}
-
-# wait_line FILE PATTERN PID WHAT: until FILE has a line matching PATTERN.
-wait_line() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || die "$4 exited: $(tail -5 "$1" "$out/$4.err" 2>/dev/null)"
-		sleep 0.1
-	done
-	die "$4: no \"$2\" within 10 s"
-}
+on_exit cleanup
 
 # free_port: a port below the ephemeral range with nothing listening on it
 # (haproxy cannot bind port 0 and say which port it got).
@@ -208,18 +135,18 @@ start_proxy() {
 	haproxy)
 		port=$(free_port)
 		LISTEN=127.0.0.1:$port UPSTREAM=$backend_addr \
-			"${proxy_cpu[@]}" haproxy -db -f "$here/haproxy.cfg" \
+			"${on_cpu1[@]}" haproxy -db -f "$here/haproxy.cfg" \
 			>"$out/haproxy.out" 2>>"$out/haproxy.err" &
 		proxy_pid=$!
 		wait_listening "$port" "$proxy_pid" haproxy
 		target_addr=127.0.0.1:$port
 		;;
 	ringnet)
-		"${proxy_cpu[@]}" "$ringnet_proxy" 127.0.0.1:0 "$backend_addr" \
+		"${on_cpu1[@]}" "$ringnet_proxy" 127.0.0.1:0 "$backend_addr" \
 			>"$out/ringnet.out" 2>>"$out/ringnet.err" &
 		proxy_pid=$!
-		wait_line "$out/ringnet.out" '^proxy on ' "$proxy_pid" ringnet
-		target_addr=$(awk '/^proxy on /{print $3; exit}' "$out/ringnet.out")
+		wait_line "$out/ringnet.out" '^proxy on ' "$proxy_pid" ringnet 10 "$out/ringnet.err"
+		target_addr=$(listen_addr "$out/ringnet.out" '^proxy on ')
 		;;
 	*) die "unknown target $1" ;;
 	esac
@@ -227,8 +154,7 @@ start_proxy() {
 
 stop_proxy() {
 	if [[ -n "$proxy_pid" ]]; then
-		kill -TERM "$proxy_pid" 2>/dev/null || true
-		wait "$proxy_pid" 2>/dev/null || true
+		reap "$proxy_pid"
 		proxy_pid=
 	fi
 }
@@ -246,12 +172,12 @@ measure() {
 	local round=$1 t=$2 wo=$out/wrk-$2-round$1.txt before=0 after=0 rps p50 p99 errs reqs cpu
 	local busy0 busy1
 	start_proxy "$t"
-	"${side_cpu[@]}" wrk -t1 -c"$CONNS" -d1s "http://$target_addr/" >/dev/null 2>&1 ||
+	"${on_cpu0[@]}" wrk -t1 -c"$CONNS" -d1s "http://$target_addr/" >/dev/null 2>&1 ||
 		die "the wrk warm-up against $t failed"
-	settle
+	settle 5
 	[[ -n "$proxy_pid" ]] && before=$(cpu_ticks "$proxy_pid")
 	busy0=$(cpu_busy)
-	"${side_cpu[@]}" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "http://$target_addr/" >"$wo" 2>&1 ||
+	"${on_cpu0[@]}" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "http://$target_addr/" >"$wo" 2>&1 ||
 		die "wrk against $t failed: see $wo"
 	busy1=$(cpu_busy)
 	[[ -n "$proxy_pid" ]] && after=$(cpu_ticks "$proxy_pid")
@@ -262,31 +188,25 @@ measure() {
 	p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$wo")")
 	errs=$(awk '/Non-2xx|Socket errors/ {print}' "$wo" | tr -s ' ' | tr '\n' ';')
 	[[ -n "$rps" && -n "$reqs" ]] || die "no result in $wo"
-	cpu=$(awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$reqs" \
-		'BEGIN { printf "%.3f", (a - b) * 1e6 / hz / n }')
-	echo "round=$round target=$t requests=$reqs rps=$rps p50_us=$p50 p99_us=$p99 cpu_us_per_req=$cpu core_us_per_req=$(awk -v b="$busy0" -v a="$busy1" -v hz="$hz" -v n="$reqs" 'BEGIN {
-		split(b, x, " "); split(a, y, " "); printf "%.3f", (y[3] - x[3]) * 1e6 / hz / n }') cpu0_busy_pct=$(busy_pct "$busy0" "$busy1" 0) cpu1_busy_pct=$(busy_pct "$busy0" "$busy1" 1)${errs:+ errors=${errs// /_}}" |
+	cpu=$(per_req_us "$before" "$after" "$reqs")
+	echo "round=$round target=$t requests=$reqs rps=$rps p50_us=$p50 p99_us=$p99 cpu_us_per_req=$cpu core_us_per_req=$(per_req_us 0 "$(busy_ticks "$busy0" "$busy1" 1)" "$reqs") cpu0_busy_pct=$(busy_pct "$busy0" "$busy1" 0) cpu1_busy_pct=$(busy_pct "$busy0" "$busy1" 1)${errs:+ errors=${errs// /_}}" |
 		tee -a "$results" >&2
 }
 
 echo "== starting the backend" >&2
 : >"$out/backend.out"
-"${side_cpu[@]}" "$out/httpd" 127.0.0.1:0 >"$out/backend.out" 2>"$out/backend.err" &
+"${on_cpu0[@]}" "$out/httpd" 127.0.0.1:0 >"$out/backend.out" 2>"$out/backend.err" &
 backend_pid=$!
-wait_line "$out/backend.out" '^listening on ' "$backend_pid" backend
-backend_addr=$(awk '/^listening on /{print $3; exit}' "$out/backend.out")
+wait_line "$out/backend.out" '^listening on ' "$backend_pid" backend 10 "$out/backend.err"
+backend_addr=$(listen_addr "$out/backend.out")
 : >"$out/haproxy.err"
 : >"$out/ringnet.err"
 
 results=$out/results.txt
 : >"$results"
 read -r -a tgts <<<"$TARGETS"
-ntgt=${#tgts[@]}
 for ((round = 1; round <= ROUNDS; round++)); do
-	order=()
-	for ((i = 0; i < ntgt; i++)); do
-		order+=("${tgts[$(((i + round - 1) % ntgt))]}")
-	done
+	read -r -a order <<<"$(rotate "$round" "${tgts[@]}")"
 	echo "== round $round of $ROUNDS (${order[*]})" >&2
 	for t in "${order[@]}"; do
 		measure "$round" "$t"
@@ -294,60 +214,25 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---- the table -----------------------------------------------------------------
-stat() {
-	awk -v t="$1" -v k="$2" '
-		{
-			ok = 0; v = ""
-			for (i = 1; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "target" && kv[2] == t) ok = 1
-				if (kv[1] == k) v = kv[2]
-			}
-			if (ok && v != "") vals[n++] = v + 0
-		}
-		END {
-			if (n == 0) { print "-"; exit }
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-				if (vals[j] < vals[i]) { t = vals[i]; vals[i] = vals[j]; vals[j] = t }
-			print (n % 2) ? vals[int(n / 2)] : (vals[n / 2 - 1] + vals[n / 2]) / 2
-		}' "$results"
-}
-
 # row LABEL KEY FORMAT [SCALE] [RATIO]: one value per target, then
-# ringnet/haproxy (RATIO 0: an empty cell).
+# ringnet/haproxy (RATIO 0: an empty cell).  `direct` has no proxy: no
+# proxy's CPU time.
 row() {
 	local t vals=()
 	for t in "${tgts[@]}"; do
-		vals+=("$(stat "$t" "$2")")
+		if [[ "$t" == direct && ("$1" == proxy* || "$1" == "CPU 1 busy µs"*) ]]; then
+			vals+=(-)
+		else
+			vals+=("$(stat_of "$results" median "$2" target="$t")")
+		fi
 	done
-	printf '%s\n' "${vals[@]}" | awk -v l="$1" -v f="$3" -v sc="${4:-1}" -v ratio="${5:-1}" \
-		-v names="${tgts[*]}" '
-		{ v[NR] = $1 }
-		END {
-			n = split(names, nm, " ")
-			printf "| %s |", l
-			for (i = 1; i <= n; i++) {
-				val[nm[i]] = v[i]
-				if (v[i] == "-" || (nm[i] == "direct" && l ~ /^(proxy|CPU 1 busy µs)/)) printf " - |"
-				else printf " " f " |", v[i] / sc
-			}
-			a = val["ringnet"]; b = val["haproxy"]
-			if (!ratio) printf " |\n"
-			else if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) printf " - |\n"
-			else printf " %.2f |\n", a / b
-		}'
+	table_row "$1" "$3" "${4:-1}" "${5:-1}" "${tgts[*]}" ringnet/haproxy "${vals[@]}"
 }
 
 table=$out/table.md
 {
-	head="| HTTP/1.1 keep-alive, wrk -t1 -c$CONNS -d${SECS}s (median of $ROUNDS) |"
-	sep="| --- |"
-	for t in "${tgts[@]}"; do
-		head+=" $t |"
-		sep+=" ---: |"
-	done
-	echo "$head ringnet/haproxy |"
-	echo "$sep ---: |"
+	table_head "HTTP/1.1 keep-alive, wrk -t1 -c$CONNS -d${SECS}s (median of $ROUNDS)" \
+		"${tgts[@]}" ringnet/haproxy
 	row "requests/s" rps "%.0f"
 	row "p50 latency, ms" p50_us "%.3f" 1000
 	row "p99 latency, ms" p99_us "%.3f" 1000

@@ -44,26 +44,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 out=$here/build
 mkdir -p "$out"
+# shellcheck source=perf/lib.sh
+. "$here/lib.sh"
 
-die() {
-	echo "run.sh: $*" >&2
-	exit 1
-}
-
-for tool in cc cmake strace awk getconf; do
-	command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
-done
+need_tools "apt-get install {}" cc cmake strace awk getconf
 
 # ---- build -------------------------------------------------------------------
 echo "== building" >&2
-for prog in epoll_echo echo_load; do
-	cc -O2 -Wall -Wextra -o "$out/$prog" "$here/$prog.c" || die "cc $prog.c failed"
-done
+cc_plain epoll_echo echo_load
 if [[ -z "${RINGNET_ECHO:-}" ]]; then
-	cmake -S "$root" -B "$out/ringnet" -DRINGNET_TESTS=OFF >"$out/cmake.log" 2>&1 ||
-		die "cmake failed: see $out/cmake.log"
-	cmake --build "$out/ringnet" --target ringnet-echo -j"$(nproc)" >>"$out/cmake.log" 2>&1 ||
-		die "building ringnet-echo failed: see $out/cmake.log"
+	build_ringnet "$out/ringnet" ringnet-echo ringnet-echo
 	RINGNET_ECHO=$out/ringnet/tools/ringnet-echo
 fi
 [[ -x "$RINGNET_ECHO" ]] || die "$RINGNET_ECHO is not an executable"
@@ -71,13 +61,7 @@ fi
 # ---- servers -----------------------------------------------------------------
 declare -A pid addr
 strace_pid=
-hz=$(getconf CLK_TCK)
-server_cpu=()
-client_cpu=()
-if [[ "$PIN" == 1 ]]; then
-	server_cpu=(taskset -c 1)
-	client_cpu=(taskset -c 0)
-fi
+pin_cpus # with PIN=1: the servers on CPU 1, the client on CPU 0
 
 cleanup() {
 	if [[ -n "$strace_pid" ]]; then
@@ -91,46 +75,24 @@ cleanup() {
 		wait "${pid[$s]}" 2>/dev/null || true
 	done
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 # start_server NAME COMMAND...: start it on 127.0.0.1:0 and learn its address.
 start_server() {
 	local name=$1
 	shift
-	"${server_cpu[@]}" "$@" 127.0.0.1:0 >"$out/$name.out" 2>"$out/$name.log" &
+	"${on_cpu1[@]}" "$@" 127.0.0.1:0 >"$out/$name.out" 2>"$out/$name.log" &
 	pid[$name]=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if grep -q '^listening on ' "$out/$name.out"; then
-			addr[$name]=$(awk '/^listening on /{print $3; exit}' "$out/$name.out")
-			return 0
-		fi
-		kill -0 "${pid[$name]}" 2>/dev/null || die "$name exited: $(cat "$out/$name.log")"
-		sleep 0.1
-	done
-	die "$name did not say where it listens within 10 s"
-}
-
-# The server's CPU time so far, in clock ticks: utime + stime of every thread.
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) } # past "PID (COMM) ": field 3 (state) is now field 1
-	awk '{print $12 + $13}' <<<"$stat"
-}
-
-# field KEY LINE: the value of KEY=VALUE in an echo_load result line.
-field() {
-	awk -v k="$1" '{for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] }}' <<<"$2"
+	wait_line "$out/$name.out" '^listening on ' "${pid[$name]}" "$name" 10 "$out/$name.log"
+	addr[$name]=$(listen_addr "$out/$name.out")
 }
 
 # load MODE-NAME SECONDS ADDRESS: run echo_load for one of the three loads.
 load() {
 	case $1 in
-	pp1) "${client_cpu[@]}" "$out/echo_load" pingpong -c 1 -s 64 -d "$2" "$3" ;;
-	pp64) "${client_cpu[@]}" "$out/echo_load" pingpong -c 64 -s 64 -d "$2" "$3" ;;
-	st16) "${client_cpu[@]}" "$out/echo_load" stream -c 16 -b 4096 -d "$2" "$3" ;;
+	pp1) "${on_cpu0[@]}" "$out/echo_load" pingpong -c 1 -s 64 -d "$2" "$3" ;;
+	pp64) "${on_cpu0[@]}" "$out/echo_load" pingpong -c 64 -s 64 -d "$2" "$3" ;;
+	st16) "${on_cpu0[@]}" "$out/echo_load" stream -c 16 -b 4096 -d "$2" "$3" ;;
 	esac
 }
 
@@ -145,8 +107,7 @@ measure() {
 	sleep 0.2 # let the server's threads see the conns close
 	after=$(cpu_ticks "${pid[$s]}")
 	reqs=$(field requests "$line")
-	cpu_us=$(awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$reqs" \
-		'BEGIN { printf "%.3f", (a - b) * 1e6 / hz / n }')
+	cpu_us=$(per_req_us "$before" "$after" "$reqs")
 	echo "round=$round server=$s load=$mode $line cpu_s=$(awk -v b="$before" -v a="$after" -v hz="$hz" 'BEGIN { printf "%.2f", (a - b) / hz }') cpu_us_per_req=$cpu_us" |
 		tee -a "$results" >&2
 }
@@ -190,9 +151,7 @@ count_syscalls() {
 
 # perf's syscall counter is a cross-check; it is used when it works here.
 use_perf=0
-if command -v perf >/dev/null &&
-	perf stat -e raw_syscalls:sys_enter -x, -o "$out/perf-probe.txt" -- true 2>/dev/null &&
-	grep -q '^[0-9]*,.*raw_syscalls:sys_enter' "$out/perf-probe.txt"; then
+if perf_counts_syscalls; then
 	use_perf=1
 fi
 
@@ -228,38 +187,19 @@ done
 # median SERVER MODE KEY [TOOL]: the median over the rounds of the timed
 # runs, or of the runs under TOOL (strace or perf).
 median() {
-	awk -v s="$1" -v m="$2" -v k="$3" -v want="${4:-timed}" '
-		{
-			ok = 0; tool = "timed"; v = ""
-			for (i = 1; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "server" && kv[2] == s) ok++
-				if (kv[1] == "load" && kv[2] == m) ok++
-				if (kv[1] == "strace" || kv[1] == "perf") tool = kv[1]
-				if (kv[1] == k) v = kv[2]
-			}
-			if (ok == 2 && tool == want && v != "") vals[n++] = v + 0
-		}
-		END {
-			if (n == 0) { print "-"; exit }
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-				if (vals[j] < vals[i]) { t = vals[i]; vals[i] = vals[j]; vals[j] = t }
-			print (n % 2) ? vals[int(n / 2)] : (vals[n / 2 - 1] + vals[n / 2]) / 2
-		}' "$results"
+	local tool=('!strace' '!perf') # the timed runs: under neither
+	if [[ "${4:-timed}" != timed ]]; then tool=("$4=1"); fi
+	stat_of "$results" median "$3" server="$1" load="$2" "${tool[@]}"
 }
 
 row() { # row LABEL MODE KEY FORMAT [TOOL]
-	local r e
-	r=$(median ringnet "$2" "$3" "${5:-timed}")
-	e=$(median epoll "$2" "$3" "${5:-timed}")
-	awk -v l="$1" -v r="$r" -v e="$e" -v f="$4" 'BEGIN {
-		printf "| %s | " f " | " f " | %.2f |\n", l, r, e, (e > 0 ? r / e : 0) }'
+	table_row "$1" "$4" 1 1 "ringnet epoll" ringnet/epoll \
+		"$(median ringnet "$2" "$3" "${5:-timed}")" "$(median epoll "$2" "$3" "${5:-timed}")"
 }
 
 table=$out/table.md
 {
-	echo "| load, metric (median of $ROUNDS) | ringnet-echo | epoll_echo | ringnet/epoll |"
-	echo "| --- | ---: | ---: | ---: |"
+	table_head "load, metric (median of $ROUNDS)" ringnet-echo epoll_echo ringnet/epoll
 	row "ping-pong 1 conn, requests/s" pp1 rps "%.0f"
 	row "ping-pong 1 conn, p50 µs" pp1 p50_us "%.1f"
 	row "ping-pong 1 conn, p99 µs" pp1 p99_us "%.1f"
@@ -280,8 +220,5 @@ table=$out/table.md
 echo
 cat "$table"
 for s in ringnet epoll; do
-	if [[ -s "$out/$s.log" ]]; then
-		echo "run.sh: $s wrote on stderr (see $out/$s.log):" >&2
-		head -5 "$out/$s.log" >&2
-	fi
+	show_stderr "$s" "$out/$s.log"
 done

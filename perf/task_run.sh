@@ -70,15 +70,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 out=$here/build/task
 mkdir -p "$out"
+# shellcheck source=perf/lib.sh
+. "$here/lib.sh"
 
-die() {
-	echo "task_run.sh: $*" >&2
-	exit 1
-}
-
-for tool in cc cmake pkg-config awk getconf taskset; do
-	command -v "$tool" >/dev/null || die "$tool is needed (bash scripts/deps.sh)"
-done
+need_tools "bash scripts/deps.sh" cc cmake pkg-config awk getconf taskset
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 nofile=$(ulimit -n)
 
@@ -86,51 +81,27 @@ nofile=$(ulimit -n)
 echo "== building" >&2
 if [[ -z "${RINGNET_BUILD:-}" ]]; then
 	RINGNET_BUILD=$here/build/ringnet
-	cmake -S "$root" -B "$RINGNET_BUILD" -DRINGNET_TESTS=OFF >"$out/cmake.log" 2>&1 ||
-		die "cmake failed: see $out/cmake.log"
-	cmake --build "$RINGNET_BUILD" --target ringnet_static ringnet-echo -j"$(nproc)" \
-		>>"$out/cmake.log" 2>&1 || die "building ringnet failed: see $out/cmake.log"
+	build_ringnet "$RINGNET_BUILD" ringnet ringnet_static ringnet-echo
 fi
 [[ -f "$RINGNET_BUILD/libringnet.a" ]] || die "no libringnet.a in $RINGNET_BUILD"
 ringnet_echo=$RINGNET_BUILD/tools/ringnet-echo
 [[ -x "$ringnet_echo" ]] || die "no tools/ringnet-echo in $RINGNET_BUILD"
-for prog in epoll_echo echo_load; do
-	cc -O2 -Wall -Wextra -o "$out/$prog" "$here/$prog.c" || die "cc $prog.c failed"
-done
-# shellcheck disable=SC2046 # pkg-config's flags are words
-cc -O2 -g -Wall -Wextra -I"$root/include" -I"$RINGNET_BUILD/include" -o "$out/thread_echo" \
-	"$here/thread_echo.c" "$RINGNET_BUILD/libringnet.a" $(pkg-config --libs liburing libbpf) \
-	-lpthread || die "cc thread_echo.c failed"
+cc_plain epoll_echo echo_load
+cc_ringnet thread_echo
 if [[ " $SERVERS " == *" go "* ]]; then
-	(
-		# shellcheck source=scripts/go119.sh
-		. "$root/scripts/go119.sh"
-		go119_find || exit 1
-		go119_env "$out/go"
-		# shellcheck disable=SC2154 # go119_find sets $go
-		cd "$here/go" && "$go" build -o "$out/go_echo" echo.go && "$go" version
-	) >"$out/go.log" 2>&1 || die "building the Go server failed: see $out/go.log"
+	build_go echo.go go_echo "the Go server"
 fi
 
 # ---- runs --------------------------------------------------------------------
-server_cpu=()
-client_cpu=()
-if [[ "$PIN" == 1 ]]; then
-	server_cpu=(taskset -c 1)
-	client_cpu=(taskset -c 0)
-fi
-hz=$(getconf CLK_TCK)
+pin_cpus # the server on CPU 1, the client on CPU 0
 srv_pid=
 cli_pid=
 
 cleanup() {
-	for p in $cli_pid $srv_pid; do
-		kill -TERM "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # each is a pid or nothing
+	reap $cli_pid $srv_pid
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 server_cmd() {
 	case $1 in
@@ -152,85 +123,31 @@ conns_for() {
 	echo "$n"
 }
 
-# cpu_busy: "BUSY0 TOTAL0 BUSY1 TOTAL1", clock ticks of CPUs 0 and 1 so far
-# (/proc/stat; iowait counts as idle: a thread waiting in io_uring_enter
-# shows up there).
-cpu_busy() {
-	awk '$1 == "cpu0" || $1 == "cpu1" {
-		busy = $2 + $3 + $4 + $7 + $8 + $9; total = busy + $5 + $6
-		printf "%d %d ", busy, total }' /proc/stat
-}
-
-# busy_ticks BEFORE AFTER CPU: CPU's busy clock ticks between two cpu_busy.
-busy_ticks() {
-	awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN {
-		split(b, x, " "); split(a, y, " "); print y[2 * c + 1] - x[2 * c + 1] }'
-}
-
-# busy_pct BEFORE AFTER CPU: how busy CPU (0 or 1) was between two cpu_busy.
-busy_pct() {
-	awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN {
-		split(b, x, " "); split(a, y, " "); i = 2 * c + 1
-		d = y[i + 1] - x[i + 1]; printf "%.0f", (d > 0 ? 100 * (y[i] - x[i]) / d : 0) }'
-}
-
-# settle: wait (at most 15 s) until both CPUs were under 25 % busy for 0.2 s:
-# thread_echo's rings are torn down by the kernel after it exits, which
-# keeps both CPUs busy for about 8 s after 10,000 conns (1 s after 1,000),
-# and the machine is shared.
-settle() {
-	local i b0 b1
-	for ((i = 0; i < 75; i++)); do
-		b0=$(cpu_busy)
-		sleep 0.2
-		b1=$(cpu_busy)
-		if (($(busy_pct "$b0" "$b1" 0) < 25 && $(busy_pct "$b0" "$b1" 1) < 25)); then
-			return 0
-		fi
-	done
-	echo "$(basename "$0"): the CPUs are still busy (other work on the machine?); going on" >&2
-}
-
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
-
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) }
-	awk '{print $12 + $13}' <<<"$stat"
-}
-
-# wait_for FILE PATTERN PID WHAT: until FILE has a line matching PATTERN.
-wait_for() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -q "$2" "$1" && return 0
-		kill -0 "$3" 2>/dev/null || die "$4 exited: $(tail -3 "$1" "${1%.out}.err")"
-		sleep 0.1
-	done
-	die "$4: no \"$2\" within 60 s"
-}
 
 # cell ROUND SERVER N: one fresh server, its idle memory, then the ping-pong.
 cell() {
 	local round=$1 s=$2 want=$3 n so=$out/$2.out co=$out/client.out
 	local addr rss0 rss1 threads before after line reqs busy0 busy1 core
 	n=$(conns_for "$s" "$want")
-	settle
+	# Up to 15 s: thread_echo's rings are torn down by the kernel after it
+	# exits, which keeps both CPUs busy for about 8 s after 10,000 conns (1 s
+	# after 1,000), and the machine is shared.
+	settle 15
 	: >"$so"
 	# shellcheck disable=SC2046 # the command is words
-	"${server_cpu[@]}" $(server_cmd "$s") 127.0.0.1:0 >"$so" 2>>"$out/$s.err" &
+	"${on_cpu1[@]}" $(server_cmd "$s") 127.0.0.1:0 >"$so" 2>>"$out/$s.err" &
 	srv_pid=$!
-	wait_for "$so" '^listening on ' "$srv_pid" "$s"
-	addr=$(awk '/^listening on /{print $3; exit}' "$so")
+	wait_line "$so" '^listening on ' "$srv_pid" "$s" 60 "$out/$s.err"
+	addr=$(listen_addr "$so")
 	sleep 0.2
 	rss0=$(status_kb "$srv_pid" VmRSS)
 
 	: >"$co"
-	"${client_cpu[@]}" "$out/echo_load" pingpong -i -c "$n" -s "$SIZE" -d "$SECS" "$addr" \
+	"${on_cpu0[@]}" "$out/echo_load" pingpong -i -c "$n" -s "$SIZE" -d "$SECS" "$addr" \
 		>"$co" 2>"$out/client.err" &
 	cli_pid=$!
-	wait_for "$co" '^idle conns=' "$cli_pid" "echo_load against $s"
+	wait_line "$co" '^idle conns=' "$cli_pid" "echo_load against $s" 60 "$out/client.err"
 	sleep 0.5
 	rss1=$(status_kb "$srv_pid" VmRSS)
 	threads=$(status_kb "$srv_pid" Threads)
@@ -242,17 +159,16 @@ cell() {
 	cli_pid=
 	busy1=$(cpu_busy)
 	after=$(cpu_ticks "$srv_pid")
-	kill -TERM "$srv_pid" 2>/dev/null || true
-	wait "$srv_pid" 2>/dev/null || true
+	reap "$srv_pid"
 	srv_pid=
 
 	line=$(grep '^mode=' "$co") || die "echo_load printed no result against $s"
-	reqs=$(awk '{for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "requests") print kv[2] }}' <<<"$line")
+	reqs=$(field requests "$line")
 	core=$(busy_ticks "$busy0" "$busy1" 1)
 	echo "round=$round server=$s want=$want $line rss0_kb=$rss0 rss_kb=$rss1 threads=$threads" \
 		"idle_b_per_conn=$(awk -v a="$rss0" -v b="$rss1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')" \
-		"cpu_us_per_req=$(awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.3f", (a - b) * 1e6 / hz / n }')" \
-		"core_us_per_req=$(awk -v t="$core" -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.3f", t * 1e6 / hz / n }')" \
+		"cpu_us_per_req=$(per_req_us "$before" "$after" "$reqs")" \
+		"core_us_per_req=$(per_req_us 0 "$core" "$reqs")" \
 		"kreq_per_core=$(awk -v t="$core" -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.1f", (t > 0 ? n / (t / hz) / 1000 : 0) }')" \
 		"cpu0_busy_pct=$(busy_pct "$busy0" "$busy1" 0) cpu1_busy_pct=$(busy_pct "$busy0" "$busy1" 1)" |
 		tee -a "$results" >&2
@@ -261,17 +177,13 @@ cell() {
 results=$out/results.txt
 : >"$results"
 read -r -a srvs <<<"$SERVERS"
-nsrv=${#srvs[@]}
 for s in "${srvs[@]}"; do
 	server_cmd "$s" >/dev/null
 	: >"$out/$s.err"
 done
 echo "== open files limit $nofile; $ROUNDS rounds of ${srvs[*]} at $CONNS conns" >&2
 for ((round = 1; round <= ROUNDS; round++)); do
-	order=()
-	for ((i = 0; i < nsrv; i++)); do
-		order+=("${srvs[$(((i + round - 1) % nsrv))]}")
-	done
+	read -r -a order <<<"$(rotate "$round" "${srvs[@]}")"
 	for want in $CONNS; do
 		echo "== round $round of $ROUNDS, $want conns (${order[*]})" >&2
 		for s in "${order[@]}"; do
@@ -283,23 +195,7 @@ done
 # ---- the table -----------------------------------------------------------------
 # stat SERVER WANT KEY: the median over the rounds.
 stat() {
-	awk -v s="$1" -v w="$2" -v k="$3" '
-		{
-			ok = 0; v = ""
-			for (i = 1; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "server" && kv[2] == s) ok++
-				if (kv[1] == "want" && kv[2] == w) ok++
-				if (kv[1] == k) v = kv[2]
-			}
-			if (ok == 2 && v != "") vals[n++] = v + 0
-		}
-		END {
-			if (n == 0) { print "-"; exit }
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-				if (vals[j] < vals[i]) { t = vals[i]; vals[i] = vals[j]; vals[j] = t }
-			print (n % 2) ? vals[int(n / 2)] : (vals[n / 2 - 1] + vals[n / 2]) / 2
-		}' "$results"
+	stat_of "$results" median "$3" server="$1" want="$2"
 }
 
 # row LABEL WANT KEY FORMAT [SCALE] [RATIOS]: one value per server (divided
@@ -309,25 +205,8 @@ row() {
 	for s in "${srvs[@]}"; do
 		vals+=("$(stat "$s" "$2" "$3")")
 	done
-	printf '%s\n' "${vals[@]}" | awk -v l="$1" -v f="$4" -v sc="${5:-1}" -v ratios="${6:-1}" \
-		-v names="${srvs[*]}" '
-		{ v[NR] = $1 }
-		END {
-			n = split(names, nm, " ")
-			printf "| %s |", l
-			for (i = 1; i <= n; i++) {
-				val[nm[i]] = v[i]
-				if (v[i] == "-") printf " - |"; else printf " " f " |", v[i] / sc
-			}
-			split("thread epoll go", den, " ")
-			for (j = 1; j <= 3; j++) {
-				a = val["tasks"]; b = val[den[j]]
-				if (!ratios) printf " |"
-				else if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) printf " - |"
-				else printf " %.2f |", a / b
-			}
-			printf "\n"
-		}'
+	table_row "$1" "$4" "${5:-1}" "${6:-1}" "${srvs[*]}" "tasks/thread tasks/epoll tasks/go" \
+		"${vals[@]}"
 }
 
 # ratio A B WANT KEY: median of A / median of B.
@@ -351,14 +230,8 @@ aim() {
 table=$out/table.md
 {
 	for want in $CONNS; do
-		head="| $want conns, 64 B ping-pong (median of $ROUNDS) |"
-		sep="| --- |"
-		for s in "${srvs[@]}"; do
-			head+=" $s |"
-			sep+=" ---: |"
-		done
-		echo "$head tasks/thread | tasks/epoll | tasks/go |"
-		echo "$sep ---: | ---: | ---: |"
+		table_head "$want conns, 64 B ping-pong (median of $ROUNDS)" "${srvs[@]}" \
+			tasks/thread tasks/epoll tasks/go
 		row "connections held" "$want" conns "%.0f" 1 0
 		row "requests/s" "$want" rps "%.0f"
 		row "p50 latency, ms" "$want" p50_us "%.2f" 1000
@@ -384,8 +257,5 @@ table=$out/table.md
 echo
 cat "$table"
 for s in "${srvs[@]}"; do
-	if [[ -s "$out/$s.err" ]]; then
-		echo "task_run.sh: $s wrote on stderr (see $out/$s.err):" >&2
-		head -5 "$out/$s.err" >&2
-	fi
+	show_stderr "$s" "$out/$s.err"
 done

@@ -69,65 +69,38 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 out=$here/build/udp
 mkdir -p "$out"
+# shellcheck source=perf/lib.sh
+. "$here/lib.sh"
 
-die() {
-	echo "udp_run.sh: $*" >&2
-	exit 1
-}
-
-for tool in cc cmake pkg-config awk; do
-	command -v "$tool" >/dev/null || die "$tool is needed (bash scripts/deps.sh)"
-done
+need_tools "bash scripts/deps.sh" cc cmake pkg-config awk
 
 # ---- build -------------------------------------------------------------------
 echo "== building" >&2
 if [[ -z "${RINGNET_BUILD:-}" ]]; then
 	RINGNET_BUILD=$here/build/ringnet
-	cmake -S "$root" -B "$RINGNET_BUILD" -DRINGNET_TESTS=OFF >"$out/cmake.log" 2>&1 ||
-		die "cmake failed: see $out/cmake.log"
-	cmake --build "$RINGNET_BUILD" --target ringnet_static -j"$(nproc)" >>"$out/cmake.log" 2>&1 ||
-		die "building libringnet.a failed: see $out/cmake.log"
+	build_ringnet "$RINGNET_BUILD" libringnet.a ringnet_static
 fi
 [[ -f "$RINGNET_BUILD/libringnet.a" ]] || die "no libringnet.a in $RINGNET_BUILD"
-# shellcheck disable=SC2046 # pkg-config's flags are words
-cc -O2 -g -Wall -Wextra -I"$root/include" -I"$RINGNET_BUILD/include" -o "$out/udp_batch" \
-	"$here/udp_batch.c" "$RINGNET_BUILD/libringnet.a" $(pkg-config --libs liburing libbpf) \
-	-lpthread || die "cc udp_batch.c failed"
+cc_ringnet udp_batch
 
 if [[ " $RECEIVERS " == *" go "* ]]; then
 	gocode=/usr/share/gocode
 	[[ -d $gocode/src/golang.org/x/net/ipv4 ]] ||
 		die "golang.org/x/net is needed: apt-get install golang-golang-x-net-dev (bash scripts/deps.sh)"
-	(
-		# shellcheck source=scripts/go119.sh
-		. "$root/scripts/go119.sh"
-		go119_find || exit 1
-		go119_env "$out/go"
-		# GOPATH mode, x/net from the Debian package: no module proxy, no network.
-		export GOPATH="$GOPATH:$gocode"
-		# shellcheck disable=SC2154 # go119_find sets $go
-		cd "$here/go" && "$go" build -o "$out/ipv4batch" ipv4batch.go
-	) >"$out/go.log" 2>&1 || die "building the Go receiver failed: see $out/go.log"
+	# GOPATH mode, x/net from the Debian package: no module proxy, no network.
+	build_go ipv4batch.go ipv4batch "the Go receiver" "$gocode"
 fi
 
 # ---- runs --------------------------------------------------------------------
-recv_cpu=()
-send_cpu=()
-if [[ "$PIN" == 1 ]]; then
-	recv_cpu=(taskset -c 1)
-	send_cpu=(taskset -c 0)
-fi
+pin_cpus # the receivers on CPU 1, the sender on CPU 0
 recv_pid=
 send_pid=
 
 cleanup() {
-	for p in $send_pid $recv_pid; do
-		kill -TERM "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086 # each is a pid or nothing
+	reap $send_pid $recv_pid
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 # receiver_cmd RECEIVER SIZE SECONDS: the command line of one receiver.
 receiver_cmd() {
@@ -142,29 +115,22 @@ receiver_cmd() {
 # e.g. perf stat) against the sender; its result line goes to $result.
 # (Not in a subshell: the EXIT trap must see the pids.)
 one_run() {
-	local r=$1 size=$2 secs=$3 addr i
+	local r=$1 size=$2 secs=$3 addr
 	shift 3
 	local ro=$out/$r-$size.out
-	: >"$ro" # before the receiver opens it: the loop below reads it
+	: >"$ro" # before the receiver opens it: wait_line reads it
 	# shellcheck disable=SC2046 # the command is words
-	"${recv_cpu[@]}" "$@" $(receiver_cmd "$r" "$size" "$secs") >"$ro" 2>"$out/$r-$size.err" &
+	"${on_cpu1[@]}" "$@" $(receiver_cmd "$r" "$size" "$secs") >"$ro" 2>"$out/$r-$size.err" &
 	recv_pid=$!
-	addr=
-	for ((i = 0; i < 100; i++)); do
-		addr=$(awk '/^listening on /{print $3; exit}' "$ro")
-		[[ -n "$addr" ]] && break
-		kill -0 "$recv_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	[[ -n "$addr" ]] || die "$r did not say where it listens: $(cat "$out/$r-$size.err")"
-	"${send_cpu[@]}" "$out/udp_batch" send -m gso -s "$size" \
+	wait_line "$ro" '^listening on ' "$recv_pid" "$r" 5 "$out/$r-$size.err"
+	addr=$(listen_addr "$ro")
+	"${on_cpu0[@]}" "$out/udp_batch" send -m gso -s "$size" \
 		-d "$(awk -v s="$secs" 'BEGIN { print s + 5 }')" "$addr" \
 		>"$out/sender.out" 2>"$out/sender.err" &
 	send_pid=$!
 	wait "$recv_pid" || die "$r failed: $(cat "$out/$r-$size.err")"
 	recv_pid=
-	kill -TERM "$send_pid" 2>/dev/null || true
-	wait "$send_pid" 2>/dev/null || true
+	reap "$send_pid"
 	send_pid=
 	[[ -s "$out/sender.err" ]] && die "the sender failed: $(cat "$out/sender.err")"
 	result=$(grep '^mode=' "$ro") || die "$r printed no result: $(cat "$ro" "$out/$r-$size.err")"
@@ -173,15 +139,10 @@ one_run() {
 results=$out/results.txt
 : >"$results"
 read -r -a recvs <<<"$RECEIVERS"
-nrecv=${#recvs[@]}
 
 for size in $SIZES; do
 	for ((round = 1; round <= ROUNDS; round++)); do
-		# Rotate the order, so drift in the machine hits every receiver alike.
-		order=()
-		for ((i = 0; i < nrecv; i++)); do
-			order+=("${recvs[$(((i + round - 1) % nrecv))]}")
-		done
+		read -r -a order <<<"$(rotate "$round" "${recvs[@]}")"
 		echo "== $size B, round $round of $ROUNDS (${order[*]})" >&2
 		for r in "${order[@]}"; do
 			one_run "$r" "$size" "$SECS"
@@ -192,9 +153,7 @@ done
 
 # perf's counters: whole-process system calls and context switches per datagram.
 use_perf=0
-if command -v perf >/dev/null &&
-	perf stat -e raw_syscalls:sys_enter -x, -o "$out/perf-probe.txt" -- true 2>/dev/null &&
-	grep -q '^[0-9]*,.*raw_syscalls:sys_enter' "$out/perf-probe.txt"; then
+if perf_counts_syscalls; then
 	use_perf=1
 fi
 if ((use_perf)); then
@@ -203,7 +162,7 @@ if ((use_perf)); then
 			pf=$out/perf-$r-$size.txt
 			one_run "$r" "$size" "$COUNT_SECS" perf stat -x, -o "$pf" \
 				-e raw_syscalls:sys_enter,context-switches --
-			pkts=$(awk '{for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "total_packets") print kv[2] }}' <<<"$result")
+			pkts=$(field total_packets "$result")
 			calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$pf")
 			cs=$(awk -F, '$3 == "context-switches" {print $1}' "$pf")
 			[[ "$calls" =~ ^[0-9]+$ && "$cs" =~ ^[0-9]+$ ]] || die "no counts in $pf"
@@ -216,66 +175,25 @@ fi
 # ---- the table -----------------------------------------------------------------
 # stat RECEIVER SIZE KEY [median|max] [timed|perf]: over the matching lines.
 stat() {
-	awk -v r="$1" -v sz="$2" -v k="$3" -v how="${4:-median}" -v want="${5:-timed}" '
-		{
-			ok = 0; kind = "timed"; v = ""
-			for (i = 1; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "mode" && kv[2] == r) ok++
-				if (kv[1] == "size" && kv[2] == sz) ok++
-				if (kv[1] == "perf") kind = "perf"
-				if (kv[1] == k) v = kv[2]
-			}
-			if (ok == 2 && kind == want && v != "") vals[n++] = v + 0
-		}
-		END {
-			if (n == 0) { print "-"; exit }
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-				if (vals[j] < vals[i]) { t = vals[i]; vals[i] = vals[j]; vals[j] = t }
-			if (how == "max") print vals[n - 1]
-			else print (n % 2) ? vals[int(n / 2)] : (vals[n / 2 - 1] + vals[n / 2]) / 2
-		}' "$results"
+	local kind='!perf' # the timed runs: not under perf
+	if [[ "${5:-timed}" == perf ]]; then kind=perf=1; fi
+	stat_of "$results" "${4:-median}" "$3" mode="$1" size="$2" "$kind"
 }
 
 # row LABEL SIZE KEY FORMAT RATIOS [median|max] [timed|perf]: RATIOS 1 adds
 # ringnet/mmsg and ringnet/go, 0 leaves those cells empty.
 row() {
-	local r vals=() line
+	local r vals=()
 	for r in "${recvs[@]}"; do
 		vals+=("$(stat "$r" "$2" "$3" "${6:-median}" "${7:-timed}")")
 	done
-	line=$(printf '%s\n' "${vals[@]}" | awk -v l="$1" -v f="$4" -v ratios="$5" -v names="${recvs[*]}" '
-		{ v[NR] = $1 }
-		END {
-			n = split(names, nm, " ")
-			printf "| %s |", l
-			for (i = 1; i <= n; i++) {
-				val[nm[i]] = v[i]
-				if (v[i] == "-") printf " - |"; else printf " " f " |", v[i]
-			}
-			split("mmsg go", den, " ")
-			for (j = 1; j <= 2; j++) {
-				a = val["ringnet"]; b = val[den[j]]
-				if (!ratios) printf " |"
-				else if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) printf " - |"
-				else printf " %.2f |", a / b
-			}
-			printf "\n"
-		}')
-	echo "$line"
+	table_row "$1" "$4" 1 "$5" "${recvs[*]}" "ringnet/mmsg ringnet/go" "${vals[@]}"
 }
 
 table=$out/table.md
 {
 	for size in $SIZES; do
-		head="| $size B datagrams (median of $ROUNDS) |"
-		sep="| --- |"
-		for r in "${recvs[@]}"; do
-			head+=" $r |"
-			sep+=" ---: |"
-		done
-		echo "$head ringnet/mmsg | ringnet/go |"
-		echo "$sep ---: | ---: |"
+		table_head "$size B datagrams (median of $ROUNDS)" "${recvs[@]}" ringnet/mmsg ringnet/go
 		row "received datagrams/s" "$size" pps "%.0f" 1
 		row "receiver CPU ns/datagram (process)" "$size" cpu_ns_per_pkt "%.0f" 1
 		row "receiving thread CPU ns/datagram" "$size" thread_ns_per_pkt "%.0f" 1
