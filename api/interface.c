@@ -24,6 +24,7 @@
 #include <linux/rtnetlink.h>
 
 #include "api/errors.h"
+#include "api/parse.h"
 #include "api/strbuf.h"
 
 /* ---- Flags.String ---------------------------------------------------------- */
@@ -695,24 +696,13 @@ static size_t split_fields(const char *s, const char *seps, field *f, size_t max
 	return nf;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly 2 * @n hex digits of @f into @out; false on anything else. */
 static bool hex_field(const field *f, uint8_t *out, size_t n)
 {
 	if (f->n != 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(f->s[2 * i]), lo = hexval(f->s[2 * i + 1]);
+		int hi = rni_hexval(f->s[2 * i]), lo = rni_hexval(f->s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

@@ -23,7 +23,7 @@ bool rni_dtoi(const char *s, size_t len, int *n, size_t *consumed)
 	return i > 0;
 }
 
-static int hexval(char c)
+int rni_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -40,7 +40,7 @@ bool rni_xtoi(const char *s, size_t len, int *n, size_t *consumed)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		int d = hexval(s[i]);
+		int d = rni_hexval(s[i]);
 		if (d < 0)
 			break;
 		v = v * 16 + d;

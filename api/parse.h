@@ -25,6 +25,9 @@ bool rni_dtoi(const char *s, size_t len, int *n, size_t *consumed);
 /* rni_xtoi - Go's xtoi: the same for hexadecimal. */
 bool rni_xtoi(const char *s, size_t len, int *n, size_t *consumed);
 
+/* rni_hexval - the value of one hex digit (either case), -1 for any other byte. */
+int rni_hexval(char c);
+
 /*
  * rni_parse_port - Go's parsePort: a decimal service (optional sign,
  * saturating at +/-(1<<30)) sets *port and returns false; anything else

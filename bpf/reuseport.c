@@ -452,8 +452,22 @@ static int steer(rni_fd *const *f, size_t n)
 	return rc;
 }
 
-/* Collect the members' rni_fds (the conn or listener check failing records -EINVAL). */
-int rn_bpf_steer_by_cpu(rn_conn *const *members, size_t n)
+static rni_fd *conn_member(const void *members, size_t i)
+{
+	return conn_fd(((rn_conn *const *)members)[i], "NULL member");
+}
+
+static rni_fd *listener_member(const void *members, size_t i)
+{
+	return listener_fd(((rn_listener *const *)members)[i], "NULL member");
+}
+
+/*
+ * Collect the rni_fds of @members (an array of conns or listeners, read by
+ * @member) and steer them; the conn or listener check failing records -EINVAL.
+ */
+static int steer_members(const void *members, size_t n,
+			 rni_fd *(*member)(const void *array, size_t idx))
 {
 	rni_fd **f;
 	int rc;
@@ -464,7 +478,7 @@ int rn_bpf_steer_by_cpu(rn_conn *const *members, size_t n)
 	if (!f)
 		return rni_err_errno(ENOMEM, NULL);
 	for (size_t i = 0; i < n; i++) {
-		f[i] = conn_fd(members[i], "NULL member");
+		f[i] = member(members, i);
 		if (!f[i]) {
 			free(f);
 			return rn_last_error()->code;
@@ -475,26 +489,14 @@ int rn_bpf_steer_by_cpu(rn_conn *const *members, size_t n)
 	return rc;
 }
 
+int rn_bpf_steer_by_cpu(rn_conn *const *members, size_t n)
+{
+	return steer_members(members, n, conn_member);
+}
+
 int rn_bpf_steer_by_cpu_listeners(rn_listener *const *members, size_t n)
 {
-	rni_fd **f;
-	int rc;
-
-	if (!members || n == 0 || n > MAX_MEMBERS)
-		return rni_err_einval("steering needs 1 to 65535 members");
-	f = malloc(n * sizeof(*f));
-	if (!f)
-		return rni_err_errno(ENOMEM, NULL);
-	for (size_t i = 0; i < n; i++) {
-		f[i] = listener_fd(members[i], "NULL member");
-		if (!f[i]) {
-			free(f);
-			return rn_last_error()->code;
-		}
-	}
-	rc = steer(f, n);
-	free(f);
-	return rc;
+	return steer_members(members, n, listener_member);
 }
 
 /* ---- eBPF socket filters ----------------------------------------------------------------- */

@@ -484,6 +484,17 @@ static int msh_operand(parser *ps, uint32_t *k)
 
 static const uint32_t ext_base = 0u - RNB_EXT_OFFSET; /* SKF_AD_OFF */
 
+/* emit_with - @code with the k that @operand parses (mem_operand, hash_number). */
+static int emit_with(parser *ps, uint16_t code, int (*operand)(parser *p, uint32_t *k))
+{
+	uint32_t k;
+	int rc;
+
+	if ((rc = operand(ps, &k)) < 0)
+		return rc;
+	return emit(ps, code, k);
+}
+
 /* ldb, ldh: "[k]", "[x + k]" or an extension. */
 static int do_ld_sized(parser *ps, uint16_t width)
 {
@@ -516,11 +527,8 @@ static int do_ld(parser *ps, uint16_t unused)
 	(void)unused;
 	if ((rc = hash_word(ps, &word)) < 0)
 		return rc;
-	if (tok_word(&ps->cur, "M")) {
-		if ((rc = mem_operand(ps, &k)) < 0)
-			return rc;
-		return emit(ps, RNB_CLS_LOAD_A | RNB_MODE_SCRATCH, k);
-	}
+	if (tok_word(&ps->cur, "M"))
+		return emit_with(ps, RNB_CLS_LOAD_A | RNB_MODE_SCRATCH, mem_operand);
 	if (word) {
 		if (tok_is(&ps->cur, '#') && (rc = next(ps)) < 0)
 			return rc;
@@ -530,11 +538,8 @@ static int do_ld(parser *ps, uint16_t unused)
 			return emit(ps, RNB_CLS_LOAD_A | RNB_MODE_PACKET_LEN, 0);
 		return emit(ps, RNB_CLS_LOAD_A | RNB_MODE_ABSOLUTE, ext_base + (uint32_t)ext);
 	}
-	if (tok_is(&ps->cur, '#')) {
-		if ((rc = hash_number(ps, &k)) < 0)
-			return rc;
-		return emit(ps, RNB_CLS_LOAD_A | RNB_MODE_IMMEDIATE, k);
-	}
+	if (tok_is(&ps->cur, '#'))
+		return emit_with(ps, RNB_CLS_LOAD_A | RNB_MODE_IMMEDIATE, hash_number);
 	if (!tok_is(&ps->cur, '['))
 		return expected(ps, "an operand");
 	if ((rc = index_operand(ps, &ind, &k)) < 0)
@@ -565,11 +570,8 @@ static int do_ldx(parser *ps, uint16_t unused)
 	(void)unused;
 	if ((rc = hash_word(ps, &word)) < 0)
 		return rc;
-	if (tok_word(&ps->cur, "M")) {
-		if ((rc = mem_operand(ps, &k)) < 0)
-			return rc;
-		return emit(ps, RNB_CLS_LOAD_X | RNB_MODE_SCRATCH, k);
-	}
+	if (tok_word(&ps->cur, "M"))
+		return emit_with(ps, RNB_CLS_LOAD_X | RNB_MODE_SCRATCH, mem_operand);
 	if (word) {
 		if (tok_is(&ps->cur, '#') && (rc = next(ps)) < 0)
 			return rc;
@@ -579,11 +581,8 @@ static int do_ldx(parser *ps, uint16_t unused)
 			return rc;
 		return emit(ps, RNB_CLS_LOAD_X | RNB_MODE_PACKET_LEN, 0);
 	}
-	if (tok_is(&ps->cur, '#')) {
-		if ((rc = hash_number(ps, &k)) < 0)
-			return rc;
-		return emit(ps, RNB_CLS_LOAD_X | RNB_MODE_IMMEDIATE, k);
-	}
+	if (tok_is(&ps->cur, '#'))
+		return emit_with(ps, RNB_CLS_LOAD_X | RNB_MODE_IMMEDIATE, hash_number);
 	if ((rc = msh_operand(ps, &k)) < 0)
 		return rc;
 	return emit(ps, RNB_CLS_LOAD_X | RNB_LOAD_WIDTH_1 | RNB_MODE_MEM_SHIFT, k);
@@ -604,12 +603,7 @@ static int do_ldxb(parser *ps, uint16_t unused)
 /* st, stx: "M[k]". */
 static int do_st(parser *ps, uint16_t cls)
 {
-	uint32_t k;
-	int rc;
-
-	if ((rc = mem_operand(ps, &k)) < 0)
-		return rc;
-	return emit(ps, cls, k);
+	return emit_with(ps, cls, mem_operand);
 }
 
 /*

@@ -97,6 +97,40 @@ static void fill(rni_mmsg *v, rn_ipv4_message *m, void *name, socklen_t namelen)
 	v->len = 0;
 }
 
+/*
+ * What ReadBatch and WriteBatch do before their chains: check the
+ * arguments, cap @n, report an error a previous batch kept, enter
+ * the fd and get this thread's engine.  Returns 1 with *@e set (the caller
+ * leaves the fd), 0 for nothing to do, or a recorded error code.
+ */
+static int batch_begin(rni_ipv4_ep *ep, rn_ipv4_message *ms, int *n, bool write,
+		       rne_engine **e)
+{
+	const char *op = write ? "write" : "read", *sys = write ? "sendmmsg" : "recvmmsg";
+	int err = check(ep, ms, *n,
+			write ? "WriteBatch: NULL connection or messages, or a negative count"
+			      : "ReadBatch: NULL connection or messages, or a negative count");
+
+	if (err < 0)
+		return err;
+	if (*n > RN_IPV4_BATCH_MAX)
+		*n = RN_IPV4_BATCH_MAX;
+	if (*n == 0)
+		return 0;
+	err = atomic_exchange(write ? &ep->werr : &ep->rerr, 0);
+	if (err)
+		return wrap(ep, err, op, sys);
+	if (rni_fd_enter(&ep->c->fd) < 0)
+		return wrap(ep, RN_ECLOSED, op, NULL);
+	*e = rne_get();
+	if (!*e) {
+		rni_fd_leave(&ep->c->fd);
+		rni_engine_error();
+		return rni_err_op(op, rn_addr_network(&ep->c->fd.laddr), &ep->c->fd.laddr, NULL);
+	}
+	return 1;
+}
+
 int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 {
 	rni_mmsg v[RNI_BATCH_CHUNK];
@@ -104,24 +138,10 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 	rne_engine *e;
 	int total = 0, res = 0, err = 0;
 
-	res = check(ep, ms, n, "ReadBatch: NULL connection or messages, or a negative count");
-	if (res < 0)
+	res = batch_begin(ep, ms, &n, false, &e);
+	if (res <= 0)
 		return res;
-	if (n > RN_IPV4_BATCH_MAX)
-		n = RN_IPV4_BATCH_MAX;
-	if (n == 0)
-		return 0;
-	err = atomic_exchange(&ep->rerr, 0);
-	if (err)
-		return wrap(ep, err, "read", "recvmmsg");
-	if (rni_fd_enter(&ep->c->fd) < 0)
-		return wrap(ep, RN_ECLOSED, "read", NULL);
-	e = rne_get();
-	if (!e) {
-		rni_fd_leave(&ep->c->fd);
-		rni_engine_error();
-		return rni_err_op("read", rn_addr_network(&ep->c->fd.laddr), &ep->c->fd.laddr, NULL);
-	}
+	res = 0;
 	flags &= ~MSG_WAITFORONE; /* a recvmmsg flag; the chain already waits for one */
 	rne_lock_acquire(&ep->c->fd.rlock);
 	while (total < n) {
@@ -171,24 +191,10 @@ int rni_ipv4_write_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 	rne_engine *e;
 	int total = 0, res = 0, err = 0;
 
-	res = check(ep, ms, n, "WriteBatch: NULL connection or messages, or a negative count");
-	if (res < 0)
+	res = batch_begin(ep, ms, &n, true, &e);
+	if (res <= 0)
 		return res;
-	if (n > RN_IPV4_BATCH_MAX)
-		n = RN_IPV4_BATCH_MAX;
-	if (n == 0)
-		return 0;
-	err = atomic_exchange(&ep->werr, 0);
-	if (err)
-		return wrap(ep, err, "write", "sendmmsg");
-	if (rni_fd_enter(&ep->c->fd) < 0)
-		return wrap(ep, RN_ECLOSED, "write", NULL);
-	e = rne_get();
-	if (!e) {
-		rni_fd_leave(&ep->c->fd);
-		rni_engine_error();
-		return rni_err_op("write", rn_addr_network(&ep->c->fd.laddr), &ep->c->fd.laddr, NULL);
-	}
+	res = 0;
 	rne_lock_acquire(&ep->c->fd.wlock);
 	while (total < n) {
 		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK;

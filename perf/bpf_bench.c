@@ -85,6 +85,8 @@
 
 #include <ringnet/ringnet.h>
 
+#include "udp_common.h"
+
 #define MAX_BATCH 1024
 #define RX_BUF 2048
 #define RX_TIMEOUT_S 5
@@ -95,45 +97,6 @@
 static const char *prog = "bpf_bench";
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static const char *ringnet_error(void)
-{
-	static char buf[1024];
-
-	rn_error_string(NULL, buf, sizeof buf);
-	return buf;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return (*s && !*end && !errno && *out >= lo && *out <= hi) ? 0 : -1;
-}
-
-static int parse_secs(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return (*s && !*end && !errno && *out >= lo && *out <= hi) ? 0 : -1;
-}
 
 static void usage(FILE *f)
 {

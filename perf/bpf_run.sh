@@ -88,11 +88,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 out=$here/build/bpf
 mkdir -p "$out"
-
-die() {
-	echo "bpf_run.sh: $*" >&2
-	exit 1
-}
+# shellcheck source=perf/lib.sh
+. "$here/lib.sh"
 
 for tool in cc cmake pkg-config awk tcpdump; do
 	command -v "$tool" >/dev/null || die "$tool is needed (bash scripts/deps.sh)"
@@ -211,28 +208,10 @@ done
 
 # ---- the tables ------------------------------------------------------------------
 # stat SELECTOR VALUE KEY [median|max]: over the lines whose SELECTOR=VALUE
-# ("filter=f03", "vm_total=1"), the median (or max) of KEY.
+# ("filter=f03", "vm_total=1"), the median (or max) of KEY.  The words of a
+# VM line's expr= (last on the line) hold no KEY=VALUE of the keys asked for.
 stat() {
-	awk -v sk="$1" -v sv="$2" -v k="$3" -v how="${4:-median}" '
-		{
-			ok = 0; v = ""
-			for (i = 1; i <= NF; i++) {
-				j = index($i, "=")
-				if (j == 0) continue
-				key = substr($i, 1, j - 1); val = substr($i, j + 1)
-				if (key == "expr") break
-				if (key == sk && val == sv) ok = 1
-				if (key == k) v = val
-			}
-			if (ok && v != "") vals[n++] = v + 0
-		}
-		END {
-			if (n == 0) { print "-"; exit }
-			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-				if (vals[j] < vals[i]) { t = vals[i]; vals[i] = vals[j]; vals[j] = t }
-			if (how == "max") print vals[n - 1]
-			else print (n % 2) ? vals[int(n / 2)] : (vals[n / 2 - 1] + vals[n / 2]) / 2
-		}' "$results"
+	stat_of "$results" "${4:-median}" "$3" "$1=$2"
 }
 
 # The median of the numbers on stdin.

@@ -83,6 +83,8 @@
 #include <liburing.h>
 #include <ringnet/ringnet.h>
 
+#include "udp_common.h"
+
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -167,19 +169,6 @@ int posix_memalign(void **out, size_t align, size_t n)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -211,24 +200,6 @@ static int parse_addr(const char *s, struct sockaddr_in *sin)
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return (*s && !*end && !errno && *out >= lo && *out <= hi) ? 0 : -1;
-}
-
-static int parse_secs(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return (*s && !*end && !errno && *out >= lo && *out <= hi) ? 0 : -1;
 }
 
 /* ---- the sender --------------------------------------------------------------------- */
@@ -372,14 +343,6 @@ static void rx_reset(struct rx *rx)
 {
 	rx->pkts = rx->bad = rx->calls = 0;
 	rx->have_seq = false;
-}
-
-static const char *ringnet_error(void)
-{
-	static char buf[1024];
-
-	rn_error_string(NULL, buf, sizeof buf);
-	return buf;
 }
 
 /* CLOCK_EVERY recvfrom calls; returns 0 or -1. */
