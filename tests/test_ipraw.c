@@ -83,28 +83,13 @@ static rn_ipaddr ipaddr(const char *s)
 	return a;
 }
 
-/* Whether raw IPv4 sockets can be made here; prints why not. */
-static bool need_raw4(const char *test)
-{
-	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-
-	if (s < 0) {
-		if (errno != EPERM && errno != EACCES)
-			ck_abort_msg("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP): %s", strerror(errno));
-		printf("SKIP %s: raw sockets need CAP_NET_RAW (%s)\n", test, strerror(errno));
-		return false;
-	}
-	close(s);
-	return true;
-}
-
 /* Whether raw ICMPv6 sockets on ::1 can be made here; prints why not. */
 static bool need_raw6(const char *test)
 {
 	struct sockaddr_in6 sin6;
 	int s;
 
-	if (!need_raw4(test))
+	if (!tu_need_raw4(test))
 		return false;
 	s = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (s < 0) {
@@ -194,7 +179,7 @@ START_TEST(test_listen_read_from_ip_strips_header)
 	ssize_t n;
 	rn_conn *l;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	l = rn_listen_packet("ip4:icmp", "127.0.0.1");
 	ck_assert_msg(l != NULL, "%s", last_error());
@@ -262,7 +247,7 @@ START_TEST(test_dial_read_keeps_header)
 	ssize_t n;
 	rn_conn *c;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	c = rn_dial("ip4:icmp", "127.0.0.1");
 	ck_assert_msg(c != NULL, "%s", last_error());
@@ -293,7 +278,7 @@ START_TEST(test_numeric_protocol)
 	ssize_t n;
 	rn_conn *c;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	c = rn_dial("ip4:1", "127.0.0.1");
 	ck_assert_msg(c != NULL, "%s", last_error());
@@ -358,7 +343,7 @@ START_TEST(test_read_msg_ip_control)
 	ssize_t n;
 	rn_conn *l;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	l = rn_listen_packet("ip4:icmp", "127.0.0.1");
 	ck_assert_msg(l != NULL, "%s", last_error());
@@ -443,7 +428,7 @@ START_TEST(test_listen_config_and_dialer)
 	int v = 0;
 	socklen_t vl = sizeof v;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	memset(&lc, 0, sizeof lc);
 	lc.control = record_control;
@@ -545,7 +530,7 @@ START_TEST(test_error_texts)
 	char buf[64];
 	rn_conn *l, *c;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	l = rn_listen_packet("ip4:253", "127.0.0.1");
 	ck_assert_msg(l != NULL, "%s", last_error());
@@ -622,7 +607,7 @@ static int effective_net_raw(bool on)
 /* Without CAP_NET_RAW: Go's "socket: operation not permitted". */
 START_TEST(test_no_permission)
 {
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	if (effective_net_raw(false) < 0) {
 		printf("SKIP %s: cannot drop CAP_NET_RAW\n", __func__);
@@ -697,7 +682,7 @@ START_TEST(test_close_unblocks_read_from_ip)
 	ssize_t n;
 	long ms;
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	k.c = rn_listen_packet("ip4:253", "127.0.0.1");
 	ck_assert_msg(k.c != NULL, "%s", last_error());
@@ -738,7 +723,7 @@ START_TEST(test_deadline_moved_while_blocked)
 	pthread_t t;
 	char buf[64];
 
-	if (!need_raw4(__func__))
+	if (!tu_need_raw4(__func__))
 		return;
 	m.c = rn_dial("ip4:253", "127.0.0.1");
 	ck_assert_msg(m.c != NULL, "%s", last_error());

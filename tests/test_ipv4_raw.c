@@ -80,22 +80,12 @@ static int private_loopback(void)
 /* Whether the private namespace is there and raw IPv4 sockets can be made; prints why not. */
 static bool need_raw(const char *test)
 {
-	int s;
-
 	if (ns_err) {
 		printf("SKIP %s: needs root: no private network namespace (%s)\n", test,
 		       strerror(-ns_err));
 		return false;
 	}
-	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-	if (s < 0) {
-		if (errno != EPERM && errno != EACCES)
-			ck_abort_msg("socket(AF_INET, SOCK_RAW, ICMP): %s", strerror(errno));
-		printf("SKIP %s: raw sockets need root (CAP_NET_RAW): %s\n", test, strerror(errno));
-		return false;
-	}
-	close(s);
-	return true;
+	return tu_need_raw4(test);
 }
 
 static unsigned be16(const uint8_t *p)

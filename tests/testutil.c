@@ -556,3 +556,17 @@ int rn_test_main(Suite *s)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+bool tu_need_raw4(const char *test)
+{
+	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+
+	if (s < 0) {
+		if (errno != EPERM && errno != EACCES)
+			ck_abort_msg("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP): %s", strerror(errno));
+		printf("SKIP %s: raw sockets need CAP_NET_RAW (%s)\n", test, strerror(errno));
+		return false;
+	}
+	close(s);
+	return true;
+}

@@ -173,6 +173,13 @@ void tu_send_recv(rn_conn *from, rn_conn *to, const char *msg);
 #define TU_SKIP 77
 
 /*
+ * tu_need_raw4 - whether raw IPv4 sockets can be made here; when not,
+ * prints "SKIP @test: ..." and returns false (aborts the test on an error
+ * other than missing privileges).
+ */
+bool tu_need_raw4(const char *test);
+
+/*
  * tu_run_child - run @fn in a forked child and return its exit status, or
  * 100 + the signal that killed it.  The calling thread's engine is stopped
  * first: the child starts one of its own and never shares the ring.
