@@ -1610,8 +1610,12 @@ START_TEST(test_no_stack_mapping_leaked)
 		      "%d stack mappings before, %d after three rounds of %d tasks", before.stacks,
 		      after.stacks, MAP_TASKS);
 #if !TU_TSAN
-	/* Nothing else grew either (ThreadSanitizer remaps its shadow of the freed stacks). */
-	ck_assert_msg(after.lines == before.lines,
+	/*
+	 * Nothing else grew either.  AddressSanitizer's allocator maps its size-class
+	 * regions lazily, so a few new mappings are its own; a leak per task would be
+	 * hundreds.  (ThreadSanitizer remaps its shadow of every freed stack: no bound.)
+	 */
+	ck_assert_msg(after.lines <= before.lines + (TU_ASAN ? MAP_TASKS / 10 : 0),
 		      "%d mappings before, %d after three rounds of %d tasks", before.lines,
 		      after.lines, MAP_TASKS);
 #endif

@@ -118,6 +118,18 @@ int tu_deny_io_uring_setup(int err);
 #define TU_TSAN 0
 #endif
 
+/* TU_ASAN - 1 in an AddressSanitizer build, else 0. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_ASAN 1
+#endif
+#endif
+#ifndef TU_ASAN
+#define TU_ASAN 0
+#endif
+
 /* tu_mono_ns - CLOCK_MONOTONIC in nanoseconds. */
 int64_t tu_mono_ns(void);
 
