@@ -16,6 +16,7 @@
 
 #include "api/conn.h"
 #include "api/errors.h"
+#include "api/rx.h"
 
 rn_conn *rni_conn_new(int fd, int family, int sotype, const char *net)
 {
@@ -121,7 +122,11 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 	if (n > 1u << 30)
 		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
 	rne_lock_acquire(&c->fd.rlock);
-	res = rni_fd_recv(&c->fd, e, buf, n, 0);
+	res = rni_rx_read(&c->fd, e, buf, n);
+	if (res == RNI_RX_ONESHOT) {
+		e->stats.recv_oneshot++;
+		res = rni_fd_recv(&c->fd, e, buf, n, 0);
+	}
 	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)
@@ -460,6 +465,7 @@ int rni_fd_dup(rni_fd *f, const rn_addr *source, const rn_addr *addr)
 
 	if (rc < 0)
 		return rni_fd_wrap(f, rc, "file", NULL, source, addr);
+	rni_ms_stop(f); /* the duplicate's reader gets the next byte, not a ring buffer */
 	fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
 	rc = fd < 0 ? -errno : fd;
 	rni_fd_leave(f);
@@ -490,6 +496,10 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
 	if (res < 0)
 		return res;
 	rne_lock_acquire(&c->fd.rlock);
+	res = rni_rx_lease(&c->fd, e, l);
+	if (res != RNI_RX_ONESHOT)
+		goto out;
+	e->stats.recv_oneshot++;
 	if (rne_bufring(e) == 0) {
 		res = rni_fd_recv_select(&c->fd, e, RNE_BUF_SIZE, &bid);
 		if (res > 0 && bid >= 0) {
@@ -521,6 +531,7 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
 			}
 		}
 	}
+out:
 	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res >= 0)

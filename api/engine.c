@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* api/engine.c - the public face of the engine, with Go-style errors. */
 #include <errno.h>
+#include <string.h>
 
 #include <ringnet/engine.h>
 #include <ringnet/net.h>
@@ -42,4 +43,19 @@ unsigned rn_engine_features(void)
 	rne_engine *e = rne_current();
 
 	return e ? e->features : 0;
+}
+
+int rn_engine_stats_get(rn_engine_stats *st)
+{
+	rne_engine *e = rne_current();
+
+	if (!st)
+		return rni_err_einval("rn_engine_stats_get: NULL stats");
+	memset(st, 0, sizeof(*st));
+	if (!e)
+		return 0;
+	*st = e->stats;
+	st->bufs_total = e->br ? RNE_BUFS : 0;
+	st->bufs_avail = e->br ? e->br_avail : 0;
+	return 0;
 }

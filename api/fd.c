@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/errors.h"
+#include "api/multishot.h"
 
 void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 {
@@ -46,6 +47,7 @@ void rni_fd_init(rni_fd *f, int fd, int family, int sotype, const char *net)
 void rni_fd_destroy(rni_fd *f)
 {
 	rni_fd_close(f);
+	rni_ms_free(f);
 	rne_lock_destroy(&f->rlock);
 	rne_lock_destroy(&f->wlock);
 	pthread_mutex_destroy(&f->mu);
@@ -134,6 +136,7 @@ int rni_fd_close(rni_fd *f)
 	 */
 	if (!kick(f))
 		shutdown(f->fd, SHUT_RDWR);
+	rni_ms_close(f);
 	if (atomic_load(&f->busy) == 0)
 		release(f);
 	return 0;
@@ -147,6 +150,9 @@ void rni_fd_set_deadline(rni_fd *f, bool rd, bool wr, int64_t t)
 		atomic_store(&f->wdeadline, t);
 	if (atomic_load(&f->busy) > 0)
 		kick(f);
+	/* A call parked on a multishot operation waits on its own condition. */
+	if (rd)
+		rni_ms_wake(f);
 }
 
 static void waiter_add(rni_fd *f, rni_waiter *w)

@@ -58,6 +58,8 @@ typedef struct rni_fd {
 	rne_cond wq_cv;
 	struct rni_wq_entry *wq_head, *wq_tail;
 	bool flushing;
+	/* a multishot receive (TCP conn) or accept (listener), once a task called (api/multishot.c) */
+	_Atomic(struct rni_ms *) ms;
 } rni_fd;
 
 /* rni_fd_init - take ownership of descriptor @fd. */

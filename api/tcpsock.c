@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/accept.h"
 #include "api/conn.h"
 #include "api/errors.h"
 
@@ -268,7 +269,13 @@ rn_conn *rn_listener_accept(rn_listener *l)
 		return NULL;
 	}
 	rne_lock_acquire(&l->fd.rlock);
-	rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len);
+	rc = rni_accept_take(&l->fd, e);
+	if (rc >= 0 && getpeername(rc, (struct sockaddr *)&ss, &len) < 0)
+		len = 0; /* reset already: Go's accept gives such a conn a nil RemoteAddr */
+	if (rc == RNI_MS_ONESHOT) {
+		e->stats.accept_oneshot++;
+		rc = rni_fd_accept(&l->fd, e, (struct sockaddr *)&ss, &len);
+	}
 	rne_lock_release(&l->fd.rlock);
 	if (rc >= 0 && atomic_load(&l->fd.closed)) {
 		close(rc); /* accepted as Close ran: it must not outlive the listener */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * engine/bufring.c - the per-thread provided-buffer ring: receives that
- * select their buffer in the kernel, for zero-copy leases.
+ * select their buffer in the kernel (multishot receives, zero-copy leases).
  *
  * Set up on first use (io_uring_register_buf_ring, 5.19+); a kernel that
  * refuses it leaves RN_ENGINE_BUF_RING off and callers use their own memory.
@@ -49,6 +49,7 @@ int rne_bufring(rne_engine *e)
 		io_uring_buf_ring_add(e->br, e->br_bufs + (size_t)i * RNE_BUF_SIZE, RNE_BUF_SIZE,
 				      (unsigned short)i, io_uring_buf_ring_mask(RNE_BUFS), (int)i);
 	io_uring_buf_ring_advance(e->br, RNE_BUFS);
+	e->br_avail = RNE_BUFS;
 	e->features |= RN_ENGINE_BUF_RING;
 	return 0;
 }
@@ -63,6 +64,7 @@ void rne_buf_return(rne_engine *e, unsigned bid)
 	io_uring_buf_ring_add(e->br, rne_buf(e, bid), RNE_BUF_SIZE, (unsigned short)bid,
 			      io_uring_buf_ring_mask(RNE_BUFS), 0);
 	io_uring_buf_ring_advance(e->br, 1);
+	e->br_avail++;
 }
 
 void rne_bufring_free(rne_engine *e)

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ringnet/engine.h>
+
 #include "engine/compat.h"
 
 typedef struct rne_op rne_op;
@@ -36,10 +38,27 @@ struct rne_op {
 	struct rne_task *task;	  /* a task parked until this op is done, or NULL */
 };
 
-/* The provided-buffer ring: RNE_BUFS buffers of RNE_BUF_SIZE bytes, group RNE_BGID. */
-#define RNE_BUFS 64
-#define RNE_BUF_SIZE (16 * 1024)
+/*
+ * The provided-buffer ring: RNE_BUFS buffers of RNE_BUF_SIZE bytes, group
+ * RNE_BGID.  Many small buffers rather than a few large ones: a multishot
+ * receive takes one per arrival, however small, and an idle connection
+ * holds none.  The mapping is committed page by page as buffers are used.
+ */
+#define RNE_BUFS 512
+#define RNE_BUF_SIZE (8 * 1024)
 #define RNE_BGID 1
+
+/*
+ * A resident: an operation that stays armed in the ring between calls (a
+ * multishot receive or accept).  Its owner links it here while it is armed,
+ * so that the engine can stop it when nobody will reap the ring any more:
+ * when rne_run returns and when the engine is torn down.  @stop queues the
+ * operation's cancel; its final completion must call rne_resident_del.
+ */
+typedef struct rne_resident {
+	void (*stop)(struct rne_resident *r);
+	struct rne_resident *prev, *next;
+} rne_resident;
 
 typedef struct rne_engine {
 	struct io_uring ring;
@@ -47,6 +66,9 @@ typedef struct rne_engine {
 	struct io_uring_buf_ring *br;	/* NULL until rne_bufring() */
 	char *br_bufs;
 	bool br_failed;
+	unsigned br_avail;		/* buffers in the ring, not lent out */
+	rn_engine_stats stats;		/* the counters rn_engine_stats_get reports */
+	rne_resident *residents;	/* armed multishot operations */
 	uint8_t supported[IORING_OP_LAST > 64 ? IORING_OP_LAST : 64]; /* probed opcodes */
 	unsigned probed_ops;		/* entries of supported[] that are valid */
 	struct rne_sched *sched;	/* tasks (engine/task.c), NULL until the first */
@@ -153,6 +175,23 @@ int rne_wait_all(rne_engine *e, rne_op *ops, int n);
  */
 int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd);
 
+/*
+ * rne_cancel_op - queue the cancel of @op (by its user_data) on this
+ * engine; the next submit carries it.  Its outcome is not reported: the
+ * op's own completion tells.
+ */
+void rne_cancel_op(rne_engine *e, const rne_op *op);
+
+/* rne_resident_add / rne_resident_del - link @r into / out of @e's armed operations. */
+void rne_resident_add(rne_engine *e, rne_resident *r);
+void rne_resident_del(rne_engine *e, rne_resident *r);
+
+/*
+ * rne_residents_stop - stop every armed operation of @e and reap until
+ * all have finished.  0, or a negative errno if the ring failed.
+ */
+int rne_residents_stop(rne_engine *e);
+
 /* rne_reap - deliver every completion that is ready (no system call). */
 void rne_reap(rne_engine *e);
 
@@ -169,6 +208,16 @@ static inline int rne_ring_fd(const rne_engine *e) { return e->ring.ring_fd; }
 int rne_bufring(rne_engine *e);
 /* rne_buf - the memory of buffer @bid. */
 void *rne_buf(rne_engine *e, unsigned bid);
+/*
+ * rne_buf_taken - account for a completion that carried buffer @flags
+ * (IORING_CQE_F_BUFFER): it is lent out until rne_buf_return.  Called by
+ * the reaper for every completion.
+ */
+static inline void rne_buf_taken(rne_engine *e, uint32_t flags)
+{
+	if ((flags & IORING_CQE_F_BUFFER) && e->br_avail > 0)
+		e->br_avail--;
+}
 /* rne_buf_return - give buffer @bid back to the kernel (on the ring's thread only). */
 void rne_buf_return(rne_engine *e, unsigned bid);
 /* rne_bufring_free - unregister and unmap the buffer ring (at teardown). */

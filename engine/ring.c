@@ -38,6 +38,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static void engine_free(rne_engine *e)
 {
+	rne_residents_stop(e);
 	rne_sched_free(e);
 	rne_bufring_free(e);
 	pthread_mutex_lock(&lifecycle);
@@ -155,6 +156,16 @@ static void probe_ops(rne_engine *e)
 		e->features |= RN_ENGINE_MSG_RING;
 	if (rne_supports(e, IORING_OP_SOCKET))
 		e->features |= RN_ENGINE_SOCKET_OP;
+	/*
+	 * Multishot modes are flags, not opcodes, so the probe cannot list
+	 * them: each came with an opcode of the same release (accept with
+	 * SOCKET in 5.19, recv with SEND_ZC in 6.0).  A kernel that still
+	 * rejects one (-EINVAL) has the bit taken back at its first use.
+	 */
+	if (rne_supports(e, IORING_OP_SOCKET))
+		e->features |= RN_ENGINE_ACCEPT_MULTISHOT;
+	if (rne_supports(e, IORING_OP_SEND_ZC))
+		e->features |= RN_ENGINE_RECV_MULTISHOT;
 }
 
 /* Does the kernel take absolute CLOCK_REALTIME timeouts?  Ask with one. */

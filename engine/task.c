@@ -314,6 +314,13 @@ int rne_run(rne_engine *e)
 		rne_reap(e);
 	}
 	s->running = false;
+	/* Nobody reaps this ring until the next rne_run: stop what stays armed. */
+	{
+		int src = rne_residents_stop(e);
+
+		if (src < 0 && rc == 0)
+			rc = src;
+	}
 	while (s->spare) {
 		rne_task *t = s->spare;
 

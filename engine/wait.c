@@ -84,6 +84,16 @@ int rne_cancel_fd(rne_engine *self, int owner_ring_fd, int fd)
 	return 0;
 }
 
+void rne_cancel_op(rne_engine *e, const rne_op *op)
+{
+	struct io_uring_sqe *sqe = rne_sqe(e);
+
+	io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
+	io_uring_sqe_set_data64(sqe, RNE_UD_IGNORE);
+	if (e->features & RN_ENGINE_CQE_SKIP)
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
 /* Deliver every completion that is ready. */
 void rne_reap(rne_engine *e)
 {
@@ -108,6 +118,7 @@ void rne_reap(rne_engine *e)
 			op->nb = false;
 			e->nb_pending--;
 		}
+		rne_buf_taken(e, cqe->flags);
 		if (op->complete) {
 			op->complete(op, cqe->res, cqe->flags);
 		} else {

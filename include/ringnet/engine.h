@@ -31,7 +31,16 @@ enum {
 	RN_ENGINE_SOCKET_OP = 1u << 6,	     /* IORING_OP_SOCKET */
 	RN_ENGINE_CANCEL_FD = 1u << 7,	     /* IORING_ASYNC_CANCEL_FD: Close and SetDeadline reach blocked calls */
 	RN_ENGINE_CQE_SKIP = 1u << 8,	     /* IOSQE_CQE_SKIP_SUCCESS */
-	RN_ENGINE_BUF_RING = 1u << 9	     /* a provided-buffer ring is registered (zero-copy leases) */
+	RN_ENGINE_BUF_RING = 1u << 9,	     /* a provided-buffer ring is registered (zero-copy leases) */
+	/*
+	 * Multishot receive: a stream conn read from a task keeps one receive
+	 * armed into the buffer ring instead of submitting one per Read.
+	 * Without it (or while the ring is short of buffers) each Read submits
+	 * its own receive.
+	 */
+	RN_ENGINE_RECV_MULTISHOT = 1u << 10,
+	/* Multishot accept: a listener accepted from a task keeps one accept armed. */
+	RN_ENGINE_ACCEPT_MULTISHOT = 1u << 11
 };
 
 /**
@@ -59,6 +68,27 @@ const char *rn_engine_backend_name(void);
 
 /** rn_engine_features - RN_ENGINE_* bits of this thread's engine (0 if none). */
 unsigned rn_engine_features(void);
+
+/*
+ * What this thread's engine did: which receive paths its calls took.  A
+ * Read normally finds its bytes already received by the conn's multishot
+ * receive; the counters say how often it did not and why.
+ */
+typedef struct rn_engine_stats {
+	unsigned long long recv_multishot_armed;  /* multishot receives armed (stream conns) */
+	unsigned long long recv_multishot_nobufs; /* ... that ended because the buffer ring ran dry */
+	unsigned long long recv_oneshot;	  /* Reads that received with a recv of their own */
+	unsigned long long accept_multishot_armed; /* multishot accepts armed (listeners) */
+	unsigned long long accept_oneshot;	  /* Accepts that accepted with an accept of their own */
+	unsigned bufs_total;			  /* buffers in the provided-buffer ring (0: none) */
+	unsigned bufs_avail;			  /* ... of them in the ring now, not lent out */
+} rn_engine_stats;
+
+/**
+ * rn_engine_stats_get - fill @st with this thread's engine's counters
+ * (zeros when it has not started).  Returns 0, or -EINVAL for NULL.
+ */
+int rn_engine_stats_get(rn_engine_stats *st);
 
 #ifdef __cplusplus
 }
