@@ -26,7 +26,11 @@
 
 typedef struct rne_op rne_op;
 
-/* Called on the engine's thread for each CQE of an op that has one. */
+/*
+ * Called on the engine's thread for each CQE of an op that has one.  It
+ * owns the op from then on (the reaper does not touch it again: it may be
+ * freed before the call returns), and wakes whoever waits for it itself.
+ */
 typedef void (*rne_complete_fn)(rne_op *op, int res, uint32_t flags);
 
 struct rne_op {

@@ -120,12 +120,13 @@ void rne_reap(rne_engine *e)
 		}
 		rne_buf_taken(e, cqe->flags);
 		if (op->complete) {
+			/* The op is its owner's from here: it may be freed before this returns. */
 			op->complete(op, cqe->res, cqe->flags);
-		} else {
-			op->res = cqe->res;
-			op->flags = cqe->flags;
-			op->done = true;
+			continue;
 		}
+		op->res = cqe->res;
+		op->flags = cqe->flags;
+		op->done = true;
 		if (op->task)
 			rne_task_op_done(op);
 	}
