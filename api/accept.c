@@ -39,19 +39,13 @@ static void acc_take(rni_ms *m, rne_engine *e, int res, uint32_t flags)
 		rni_ms_cancel(m, e);
 }
 
-/* An accept error (EMFILE, ...) is the next Accept's; after Close the queue goes. */
+/* An accept error (EMFILE, ...) is the next Accept's. */
 static void acc_ended(rni_ms *m, rne_engine *e, int res)
 {
 	(void)e;
 	if (res < 0 && res != -ECANCELED && res != -EINVAL && !m->has_end) {
 		m->has_end = true;
 		m->end = res;
-	}
-	if (atomic_load(&m->f->closed)) {
-		while (m->len > 0) {
-			close(rni_ms_front(m)->fd);
-			rni_ms_pop(m);
-		}
 	}
 }
 

@@ -125,6 +125,8 @@ int rni_fd_close(rni_fd *f)
 {
 	if (atomic_exchange(&f->closed, true))
 		return RN_ECLOSED;
+	/* A multishot (armed, it holds a busy count) ends; what it queued goes. */
+	rni_ms_close(f);
 	if (atomic_load(&f->busy) == 0) {
 		release(f);
 		return 0;
@@ -136,7 +138,6 @@ int rni_fd_close(rni_fd *f)
 	 */
 	if (!kick(f))
 		shutdown(f->fd, SHUT_RDWR);
-	rni_ms_close(f);
 	if (atomic_load(&f->busy) == 0)
 		release(f);
 	return 0;

@@ -55,6 +55,15 @@ void rni_ms_cancel(rni_ms *m, rne_engine *e)
 	}
 }
 
+/* Free every queued item, mu held. */
+static void drop_all(rni_ms *m)
+{
+	while (m->len > 0) {
+		m->kind->drop(m, rni_ms_front(m));
+		rni_ms_pop(m);
+	}
+}
+
 /* The owner's reaper: one completion of the operation. */
 static void ms_complete(rne_op *op, int res, uint32_t flags)
 {
@@ -67,6 +76,8 @@ static void ms_complete(rne_op *op, int res, uint32_t flags)
 		/* EINVAL straight away: this kernel lacks the multishot mode after all. */
 		if (res == -EINVAL && m->len == 0)
 			e->features &= ~m->kind->feature;
+		if (atomic_load(&m->f->closed))
+			drop_all(m); /* nobody will take it: Close came first */
 		m->kind->ended(m, e, res);
 		rne_resident_del(e, &m->res);
 		/* The descriptor may close now; the fd may be freed once owner is NULL. */
@@ -186,6 +197,9 @@ void rni_ms_close(rni_fd *f)
 		return;
 	pthread_mutex_lock(&m->mu);
 	ask_stop(m);
+	/* Not armed: nothing will come; what waits (accepted conns, bytes) goes now. */
+	if (!m->owner)
+		drop_all(m);
 	rne_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->mu);
 }
@@ -229,10 +243,7 @@ void rni_ms_free(rni_fd *f)
 		return;
 	pthread_mutex_lock(&m->mu);
 	disarm(m);
-	while (m->len > 0) {
-		m->kind->drop(m, rni_ms_front(m));
-		rni_ms_pop(m);
-	}
+	drop_all(m);
 	pthread_mutex_unlock(&m->mu);
 	pthread_mutex_destroy(&m->mu);
 	free(m->q);

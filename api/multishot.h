@@ -101,7 +101,11 @@ int rni_ms_push(rni_ms *m, rni_ms_item it);
 /* rni_ms_cancel - from a completion on the owner's thread: end the operation. */
 void rni_ms_cancel(rni_ms *m, rne_engine *e);
 
-/* rni_ms_close - after Close marked the fd closed: end the operation wherever it is armed, wake callers. */
+/*
+ * rni_ms_close - after Close marked the fd closed: end the operation
+ * wherever it is armed (its end drops the queue then) or, when it is not,
+ * drop the queue now; wake callers.
+ */
 void rni_ms_close(rni_fd *f);
 
 /* rni_ms_wake - a deadline moved: callers waiting re-check it. */
