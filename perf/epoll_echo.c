@@ -17,7 +17,8 @@
  *   - a partial write keeps the rest in the conn's buffer and switches the
  *     conn's interest to EPOLLOUT until it is written, so one slow reader
  *     never blocks the loop and a conn never reads more than it can hold.
- * The read buffer is 32 KiB per conn, as ringnet-echo's.
+ * The read buffer is 32 KiB per conn (ringnet-echo reads into its thread's
+ * shared buffer ring instead).
  *
  * SIGINT and SIGTERM end the loop (epoll_pwait() is the only place they are
  * unblocked, so none is lost); the program closes everything and exits 0.

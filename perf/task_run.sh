@@ -13,7 +13,9 @@
 #            ring) per connection - ringnet-echo's data path before tasks
 #   epoll    perf/epoll_echo.c: one thread, level-triggered epoll, in C
 #   go       perf/go/echo.go: a goroutine per connection (Go 1.19)
-# All read into a 32 KiB buffer per connection and write back what they read.
+# thread, epoll and go read into a 32 KiB buffer per connection and write back
+# what they read; tasks echoes out of the leased receive buffer (the conn's
+# multishot receive fills the thread's buffer ring; no buffer per conn).
 #
 # For each round (ROUNDS, default 5), each number of connections N (CONNS,
 # default "1000 10000") and each server, the order of the servers rotating
