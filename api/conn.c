@@ -174,10 +174,15 @@ static void flush(rn_conn *c, rne_engine *e, struct rni_wq_entry *mine)
 			iov[n].iov_len = rest > (1u << 30) ? (1u << 30) : rest;
 		}
 		pthread_mutex_unlock(&f->wq_mu);
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = iov;
-		msg.msg_iovlen = (size_t)n;
-		res = rni_fd_sendmsg(f, e, &msg, 0);
+		if (n == 1) {
+			/* One Write queued (the usual case): a plain send spares the kernel the msghdr. */
+			res = rni_fd_send(f, e, iov[0].iov_base, iov[0].iov_len, 0);
+		} else {
+			memset(&msg, 0, sizeof(msg));
+			msg.msg_iov = iov;
+			msg.msg_iovlen = (size_t)n;
+			res = rni_fd_sendmsg(f, e, &msg, 0);
+		}
 		pthread_mutex_lock(&f->wq_mu);
 		if (res < 0) {
 			/* Every Write in the queue stops with this reason. */

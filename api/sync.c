@@ -125,9 +125,7 @@ void rn_mutex_unlock(rn_mutex *m)
 	 * program instead, since a second unlock means two holders believed
 	 * they held it.
 	 */
-	pthread_mutex_lock(&m->l.mu);
-	held = m->l.held;
-	pthread_mutex_unlock(&m->l.mu);
+	held = rne_lock_held(&m->l);
 	if (!held) {
 		fputs("fatal error: sync: unlock of unlocked mutex\n", stderr);
 		abort();

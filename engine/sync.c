@@ -165,8 +165,8 @@ static rne_parker *dequeue(rne_parker **head, rne_parker **tail)
 
 void rne_lock_init(rne_lock *l)
 {
+	atomic_init(&l->state, RNE_LOCK_FREE);
 	pthread_mutex_init(&l->mu, NULL);
-	l->held = false;
 	l->head = l->tail = NULL;
 }
 
@@ -175,42 +175,60 @@ void rne_lock_destroy(rne_lock *l)
 	pthread_mutex_destroy(&l->mu);
 }
 
+bool rne_lock_held(rne_lock *l)
+{
+	return atomic_load(&l->state) != RNE_LOCK_FREE;
+}
+
 bool rne_lock_try(rne_lock *l)
 {
-	bool got;
+	int free_ = RNE_LOCK_FREE;
 
-	pthread_mutex_lock(&l->mu);
-	got = !l->held;
-	l->held = true;
-	pthread_mutex_unlock(&l->mu);
-	return got;
+	return atomic_compare_exchange_strong(&l->state, &free_, RNE_LOCK_HELD);
 }
 
 void rne_lock_acquire(rne_lock *l)
 {
 	rne_parker p;
 
-	pthread_mutex_lock(&l->mu);
-	if (!l->held) {
-		l->held = true;
-		pthread_mutex_unlock(&l->mu);
+	if (rne_lock_try(l))
 		return;
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		int st = atomic_load(&l->state);
+
+		if (st == RNE_LOCK_FREE) {
+			if (atomic_compare_exchange_weak(&l->state, &st, RNE_LOCK_HELD)) {
+				pthread_mutex_unlock(&l->mu);
+				return;
+			}
+			continue;
+		}
+		/* Mark it waited (under mu, so a release finds us queued), then queue. */
+		if (st == RNE_LOCK_WAITED ||
+		    atomic_compare_exchange_weak(&l->state, &st, RNE_LOCK_WAITED))
+			break;
 	}
 	rne_parker_init(&p);
 	enqueue(&l->head, &l->tail, &p);
 	pthread_mutex_unlock(&l->mu);
-	/* rne_lock_release hands the lock over: held stays true for us. */
+	/* rne_lock_release hands the lock over: it stays held, for us. */
 	rne_parker_park(&p);
 }
 
 void rne_lock_release(rne_lock *l)
 {
+	int held = RNE_LOCK_HELD;
 	rne_parker *p;
 
+	if (atomic_compare_exchange_strong(&l->state, &held, RNE_LOCK_FREE))
+		return;
+	if (held == RNE_LOCK_FREE)
+		return; /* not held: nothing to release */
 	pthread_mutex_lock(&l->mu);
 	p = dequeue(&l->head, &l->tail);
-	if (!p)
-		l->held = false;
+	/* Hand over to the first waiter; the state says whether more wait. */
+	atomic_store(&l->state, l->head ? RNE_LOCK_WAITED : p ? RNE_LOCK_HELD : RNE_LOCK_FREE);
 	pthread_mutex_unlock(&l->mu);
 	if (p)
 		rne_parker_unpark(p);

@@ -160,11 +160,16 @@ int rne_parker_unpark(rne_parker *p);
 
 /*
  * A mutex that may be held across a park: a task that finds it taken parks
- * and the other tasks of its thread run.  Fair (FIFO hand-off).
+ * and the other tasks of its thread run.  Fair (FIFO hand-off): once
+ * someone waits, the lock passes from holder to waiter and nobody barges.
+ * Taking and releasing it uncontended is one atomic each (every Read and
+ * Write takes one); the queue and its mutex are for contention only.
  */
+enum { RNE_LOCK_FREE, RNE_LOCK_HELD, RNE_LOCK_WAITED };
+
 typedef struct rne_lock {
-	pthread_mutex_t mu;	/* guards the fields below; never held across a park */
-	bool held;
+	_Atomic int state;	/* RNE_LOCK_*: WAITED = held, with a queue */
+	pthread_mutex_t mu;	/* guards the queue; never held across a park */
 	rne_parker *head, *tail;
 } rne_lock;
 
@@ -173,6 +178,8 @@ void rne_lock_destroy(rne_lock *l);
 void rne_lock_acquire(rne_lock *l);
 bool rne_lock_try(rne_lock *l);
 void rne_lock_release(rne_lock *l);
+/* rne_lock_held - whether someone holds @l (a snapshot). */
+bool rne_lock_held(rne_lock *l);
 
 /* A condition variable over a pthread mutex, whose waiters may be tasks. */
 typedef struct rne_cond {
