@@ -167,6 +167,11 @@ int rni_ms_await(rni_ms *m, rne_engine *e)
 	for (;;) {
 		int64_t dl = atomic_load(&f->rdeadline);
 
+		/* Go's order: a closed fd, then a passed deadline, even with data waiting. */
+		if (atomic_load(&f->closed))
+			return RN_ECLOSED;
+		if (dl && rne_now_ns() >= dl)
+			return RN_ETIMEOUT;
 		if (m->owner && m->owner != e) {
 			/* Armed on another thread's ring: have it end there first. */
 			ask_stop(m);
@@ -176,10 +181,6 @@ int rni_ms_await(rni_ms *m, rne_engine *e)
 			m->has_end = false;
 			return m->end;
 		}
-		if (atomic_load(&f->closed))
-			return RN_ECLOSED;
-		if (dl && rne_now_ns() >= dl)
-			return RN_ETIMEOUT;
 		if (!m->owner) {
 			if (!rni_ms_can_arm(m->kind, e))
 				return RNI_MS_ONESHOT;

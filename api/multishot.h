@@ -88,8 +88,9 @@ bool rni_ms_can_arm(const rni_ms_kind *kind, rne_engine *e);
 
 /*
  * rni_ms_await - with mu held: wait until an item is queued (returns 1), or
- * return what ends the call: a reported end (0 or -errno, reported once),
- * RN_ECLOSED, RN_ETIMEOUT (the fd's read deadline), or RNI_MS_ONESHOT.
+ * return what ends the call: RN_ECLOSED, RN_ETIMEOUT (the fd's read
+ * deadline has passed: checked first, as Go does, even with items queued),
+ * a reported end (0 or -errno, reported once), or RNI_MS_ONESHOT.
  */
 int rni_ms_await(rni_ms *m, rne_engine *e);
 

@@ -431,6 +431,41 @@ START_TEST(test_task_receives_ahead_of_read)
 }
 END_TEST
 
+/* Go checks a passed deadline before it reads: queued bytes wait for the next Read. */
+static void passed_deadline_task(void *arg)
+{
+	struct ahead *a = arg;
+	uint8_t buf[AHEAD_N];
+
+	ck_assert_int_eq(rn_conn_write(a->p.s, "x", 1), 1);
+	ck_assert_int_eq(rn_conn_read(a->p.c, buf, 1), 1);
+	write_pattern(a->p.s, 5, 0, AHEAD_N);
+	rn_sleep(5 * RN_MILLISECOND);
+	a->fionread_after = wait_socket_drained(a->p.fd);
+	ck_assert_int_eq(rn_conn_set_read_deadline(a->p.c, rn_time_add(rn_now(), -RN_SECOND)), 0);
+	ck_assert_int_eq(rn_conn_read(a->p.c, buf, sizeof(buf)), RN_ETIMEOUT);
+	ck_assert_int_eq(rn_conn_set_read_deadline(a->p.c, 0), 0);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(tu_read_full(a->p.c, buf, AHEAD_N), AHEAD_N);
+	pat_check(5, 0, buf, AHEAD_N);
+}
+
+START_TEST(test_passed_deadline_fails_even_with_bytes_queued)
+{
+	struct ahead a;
+
+	if (!need_multishot("test_passed_deadline_fails_even_with_bytes_queued"))
+		return;
+	memset(&a, 0, sizeof(a));
+	rxp_open(&a.p);
+	go(passed_deadline_task, &a);
+	run();
+	ck_assert_msg(a.fionread_after == 0, "FIONREAD %d: nothing was queued in ringnet",
+		      a.fionread_after);
+	rxp_free(&a.p);
+}
+END_TEST
+
 START_TEST(test_plain_thread_does_not_receive_ahead)
 {
 	struct rxp p;
@@ -1365,6 +1400,7 @@ static Suite *rx_suite(void)
 	tc = tu_engine_tcase("arming");
 	tcase_add_test(tc, test_task_reads_arm_once_per_conn);
 	tcase_add_test(tc, test_task_receives_ahead_of_read);
+	tcase_add_test(tc, test_passed_deadline_fails_even_with_bytes_queued);
 	tcase_add_test(tc, test_plain_thread_does_not_receive_ahead);
 	suite_add_tcase(s, tc);
 

@@ -207,10 +207,12 @@ typedef struct rn_lease {
 
 /**
  * rn_conn_read_lease - Read without a copy: wait as Read does and lease the
- * bytes (up to 16 KiB) from the calling thread's provided-buffer ring, where
- * the kernel received them.  When every buffer is leased, or the kernel has
- * no buffer rings, the bytes land in memory of ringnet's own instead (no data
- * is ever dropped).  Stream connections only (-EINVAL otherwise).
+ * bytes (up to 8 KiB: one buffer) from the calling thread's provided-buffer
+ * ring, where the kernel received them.  In a task on a TCP conn they come
+ * from the conn's multishot receive (what it queued, oldest first).  When
+ * the ring runs short, or the kernel has no buffer rings, the bytes land in
+ * memory of ringnet's own instead (no data is ever dropped).  Stream
+ * connections only (-EINVAL otherwise).
  *
  * Returns the length (> 0) with @l filled; 0 at end of stream (nothing to
  * release); or a negative code with an OpError "read", as rn_conn_read.
