@@ -75,7 +75,7 @@ int rni_accept_take(rni_fd *f, rne_engine *e)
 			return RNI_MS_ONESHOT;
 	}
 	pthread_mutex_lock(&m->mu);
-	rc = rni_ms_await(m, e);
+	rc = rni_ms_await(m, e, true);
 	if (rc == 1) {
 		rc = rni_ms_front(m)->fd;
 		rni_ms_pop(m);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/conn.h"
+#include "api/dgram.h"
 #include "api/errors.h"
 #include "api/rx.h"
 
@@ -122,7 +123,15 @@ ssize_t rn_conn_read(rn_conn *c, void *buf, size_t n)
 	if (n > 1u << 30)
 		n = 1u << 30; /* Go's maxRW: one read moves at most 1 GiB */
 	rne_lock_acquire(&c->fd.rlock);
-	res = rni_rx_read(&c->fd, e, buf, n);
+	if (c->fd.sotype == SOCK_STREAM) {
+		res = rni_rx_read(&c->fd, e, buf, n);
+	} else {
+		/* A datagram socket: one datagram, the rest of it discarded (Go's Read). */
+		struct iovec iov = { buf, n };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		res = rni_dgram_recv(&c->fd, e, &msg, 0, true);
+	}
 	if (res == RNI_RX_ONESHOT) {
 		e->stats.recv_oneshot++;
 		res = rni_fd_recv(&c->fd, e, buf, n, 0);
@@ -505,15 +514,15 @@ ssize_t rn_conn_read_lease(rn_conn *c, rn_lease *l)
 	if (res != RNI_RX_ONESHOT)
 		goto out;
 	e->stats.recv_oneshot++;
-	if (rne_bufring(e) == 0) {
+	if (rne_bufring(e, RNE_BR_STREAM) == 0) {
 		res = rni_fd_recv_select(&c->fd, e, RNE_BUF_SIZE, &bid);
 		if (res > 0 && bid >= 0) {
-			l->data = rne_buf(e, (unsigned)bid);
+			l->data = rne_buf(e, RNE_BR_STREAM, (unsigned)bid);
 			l->len = (size_t)res;
 			l->priv_owner = e;
 			l->priv_bid = (unsigned)bid;
 		} else if (bid >= 0) {
-			rne_buf_return(e, (unsigned)bid); /* end of stream or an error */
+			rne_buf_return(e, RNE_BR_STREAM, (unsigned)bid); /* end of stream or an error */
 		}
 	} else {
 		res = -ENOBUFS;
@@ -553,7 +562,7 @@ int rn_lease_release(rn_lease *l)
 	} else if (l->priv_owner) {
 		if (l->priv_owner != rne_current())
 			return rni_err_einval("rn_lease_release: not the thread that leased it");
-		rne_buf_return(l->priv_owner, l->priv_bid);
+		rne_buf_return(l->priv_owner, RNE_BR_STREAM, l->priv_bid);
 	}
 	memset(l, 0, sizeof(*l));
 	return 0;

@@ -55,7 +55,7 @@ int rn_engine_stats_get(rn_engine_stats *st)
 	if (!e)
 		return 0;
 	*st = e->stats;
-	st->bufs_total = e->br ? RNE_BUFS : 0;
-	st->bufs_avail = e->br ? e->br_avail : 0;
+	st->bufs_total = e->brs[RNE_BR_STREAM].br ? e->brs[RNE_BR_STREAM].count : 0;
+	st->bufs_avail = e->brs[RNE_BR_STREAM].br ? e->brs[RNE_BR_STREAM].avail : 0;
 	return 0;
 }

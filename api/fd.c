@@ -198,7 +198,7 @@ static void prep(struct io_uring_sqe *sqe, int fd, const struct io *io)
 		io_uring_prep_recv(sqe, fd, io->buf, io->len, io->flags);
 		if (io->select_buf) {
 			sqe->flags |= IOSQE_BUFFER_SELECT;
-			sqe->buf_group = RNE_BGID;
+			sqe->buf_group = RNE_BGID(RNE_BR_STREAM);
 		}
 		break;
 	case IORING_OP_SEND:
@@ -266,7 +266,8 @@ static int run(rni_fd *f, rne_engine *e, struct io *io, _Atomic int64_t *dl, int
 			if (io->opcode == IORING_OP_ACCEPT && res >= 0)
 				close(res); /* accepted as Close ran: it must not leak */
 			if (op.flags & IORING_CQE_F_BUFFER) {
-				rne_buf_return(e, op.flags >> IORING_CQE_BUFFER_SHIFT);
+				rne_buf_taken(e, RNE_BR_STREAM, op.flags);
+				rne_buf_return(e, RNE_BR_STREAM, op.flags >> IORING_CQE_BUFFER_SHIFT);
 				io->cqe_flags = 0;
 			}
 			res = RN_ECLOSED;
@@ -297,6 +298,7 @@ int rni_fd_recv_select(rni_fd *f, rne_engine *e, size_t n, int *bid)
 	struct io io = { .opcode = IORING_OP_RECV, .len = n, .select_buf = true };
 	int res = run(f, e, &io, &f->rdeadline, 0, NULL);
 
+	rne_buf_taken(e, RNE_BR_STREAM, io.cqe_flags);
 	*bid = (io.cqe_flags & IORING_CQE_F_BUFFER) ? (int)(io.cqe_flags >> IORING_CQE_BUFFER_SHIFT) : -1;
 	return res;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "api/conn.h"
+#include "api/dgram.h"
 #include "api/errors.h"
 
 /* -EINVAL with "<fn>: <why>" (the public call's name leads, as elsewhere). */
@@ -87,7 +88,11 @@ int rni_conn_recvmsg(rn_conn *c, struct rni_msg *m, const char *syscall)
 	msg.msg_control = m->oob_cap ? m->oob : NULL;
 	msg.msg_controllen = m->oob_cap;
 	rne_lock_acquire(&c->fd.rlock);
-	res = rni_fd_recvmsg(&c->fd, e, &msg, m->recv_flags);
+	res = rni_dgram_recv(&c->fd, e, &msg, m->recv_flags, true);
+	if (res == RNI_MS_ONESHOT) {
+		e->stats.recv_oneshot++;
+		res = rni_fd_recvmsg(&c->fd, e, &msg, m->recv_flags);
+	}
 	rne_lock_release(&c->fd.rlock);
 	rni_fd_leave(&c->fd);
 	if (res < 0)

@@ -64,6 +64,24 @@ static void drop_all(rni_ms *m)
 	}
 }
 
+/*
+ * The operation is over, on the owner's thread with mu held: the kind makes
+ * its queue any thread's, the descriptor may close, and once owner is NULL
+ * the fd may be freed.
+ */
+static void finish(rni_ms *m, rne_engine *e, int res)
+{
+	if (atomic_load(&m->f->closed))
+		drop_all(m); /* nobody will take it: Close came first */
+	m->kind->ended(m, e, res);
+	rne_resident_del(e, &m->res);
+	rni_fd_leave(m->f);
+	m->owner = NULL;
+	m->stopping = false;
+	m->starved = false;
+	rne_cond_broadcast(&m->cv);
+}
+
 /* The owner's reaper: one completion of the operation. */
 static void ms_complete(rne_op *op, int res, uint32_t flags)
 {
@@ -76,26 +94,37 @@ static void ms_complete(rne_op *op, int res, uint32_t flags)
 		/* EINVAL straight away: this kernel lacks the multishot mode after all. */
 		if (res == -EINVAL && m->len == 0)
 			e->features &= ~m->kind->feature;
-		if (atomic_load(&m->f->closed))
-			drop_all(m); /* nobody will take it: Close came first */
-		m->kind->ended(m, e, res);
-		rne_resident_del(e, &m->res);
-		/* The descriptor may close now; the fd may be freed once owner is NULL. */
-		rni_fd_leave(m->f);
-		m->owner = NULL;
-		m->stopping = false;
+		if (res == -ENOBUFS)
+			e->stats.recv_multishot_nobufs++;
+		if (res == -ENOBUFS && m->len > 0 && !m->stopping && !atomic_load(&m->f->closed)) {
+			/*
+			 * The ring ran dry while our caller has items to take: keep
+			 * them where they are (copying a flood out of the ring would
+			 * cost more than the flood) and end once they are taken, or
+			 * when asked (ms_stop).
+			 */
+			m->starved = true;
+		} else {
+			finish(m, e, res);
+		}
 	}
 	rne_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->mu);
 }
 
-/* rne_run is returning (or the engine stops): cancel on our own ring. */
+/*
+ * On the owner's thread: rne_run is returning, the engine stops, or a
+ * caller elsewhere (through the engine's cancel-by-descriptor message) wants
+ * it ended.  An armed operation is cancelled; a starved one ends now.
+ */
 static void ms_stop(rne_resident *r)
 {
 	rni_ms *m = MS_OF_RES(r);
 
 	pthread_mutex_lock(&m->mu);
-	if (m->owner)
+	if (m->owner && m->starved)
+		finish(m, m->owner, -ENOBUFS);
+	else if (m->owner)
 		rni_ms_cancel(m, m->owner);
 	pthread_mutex_unlock(&m->mu);
 }
@@ -109,6 +138,10 @@ static void ask_stop(rni_ms *m)
 		return;
 	self = rne_current();
 	if (self == m->owner) {
+		if (m->starved) {
+			finish(m, self, -ENOBUFS);
+			return;
+		}
 		rni_ms_cancel(m, self);
 		io_uring_submit(&self->ring);
 		return;
@@ -147,6 +180,16 @@ bool rni_ms_can_arm(const rni_ms_kind *kind, rne_engine *e)
 	       (!kind->can_arm || kind->can_arm(e));
 }
 
+/* A starved operation whose ring has buffers again: submit it anew, still ours. */
+static void rearm(rni_ms *m, rne_engine *e)
+{
+	struct io_uring_sqe *sqe = rne_sqe(e);
+
+	m->starved = false;
+	m->kind->prep(m, sqe);
+	io_uring_sqe_set_data(sqe, &m->op);
+}
+
 static void arm(rni_ms *m, rne_engine *e)
 {
 	struct io_uring_sqe *sqe = rne_sqe(e);
@@ -155,12 +198,14 @@ static void arm(rni_ms *m, rne_engine *e)
 	m->owner = e;
 	m->owner_ring = rne_ring_fd(e);
 	m->stopping = false;
+	m->starved = false;
 	m->kind->prep(m, sqe);
 	io_uring_sqe_set_data(sqe, &m->op);
+	m->res.fd = m->f->fd;
 	rne_resident_add(e, &m->res);
 }
 
-int rni_ms_await(rni_ms *m, rne_engine *e)
+int rni_ms_await(rni_ms *m, rne_engine *e, bool wait)
 {
 	rni_fd *f = m->f;
 
@@ -175,8 +220,14 @@ int rni_ms_await(rni_ms *m, rne_engine *e)
 		if (m->owner && m->owner != e) {
 			/* Armed on another thread's ring: have it end there first. */
 			ask_stop(m);
+		} else if (m->starved && rni_ms_can_arm(m->kind, e)) {
+			rearm(m, e); /* buffers are back: receive behind what is queued */
+			continue;
 		} else if (m->len > 0) {
 			return 1;
+		} else if (m->starved) {
+			finish(m, e, -ENOBUFS); /* all taken: end it, and arm again below */
+			continue;
 		} else if (m->has_end) {
 			m->has_end = false;
 			return m->end;
@@ -186,6 +237,8 @@ int rni_ms_await(rni_ms *m, rne_engine *e)
 				return RNI_MS_ONESHOT;
 			arm(m, e);
 		}
+		if (!wait)
+			return -EAGAIN;
 		rne_cond_wait_until(&m->cv, &m->mu, dl);
 	}
 }

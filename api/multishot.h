@@ -19,6 +19,10 @@
  *    When it ends, the kind makes its queued items usable from any thread.
  *  - while armed it holds one of the fd's busy counts, so Close releases
  *    the descriptor only after the final completion.
+ *  - when the buffer ring runs dry (ENOBUFS) with items queued, it stays
+ *    owned ("starved"): the owner's caller takes the items from the ring
+ *    buffers, and it ends when they are all taken or someone asks (then the
+ *    owner copies them out), so a flood does not cost a copy per datagram.
  *
  * The fd's ms slot holds it; callers serialise through the fd's read lock.
  */
@@ -28,6 +32,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "api/fd.h"
 
@@ -71,10 +76,12 @@ struct rni_ms {
 	rne_engine *owner;	/* the ring it is armed on; NULL: not armed */
 	int owner_ring;
 	bool stopping;		/* its cancel has been asked for */
+	bool starved;		/* ended for lack of buffers, with ring items still queued */
 	bool has_end;		/* an end the kernel reported, for the next call */
 	int end;		/* 0: end of stream; < 0: -errno */
 	rni_ms_item *q;		/* FIFO: q[(head + i) % cap] for i < len */
 	unsigned head, len, cap;
+	struct msghdr hdr;	/* RECVMSG's layout of each buffer (api/dgram.c) */
 };
 
 /*
@@ -90,9 +97,10 @@ bool rni_ms_can_arm(const rni_ms_kind *kind, rne_engine *e);
  * rni_ms_await - with mu held: wait until an item is queued (returns 1), or
  * return what ends the call: RN_ECLOSED, RN_ETIMEOUT (the fd's read
  * deadline has passed: checked first, as Go does, even with items queued),
- * a reported end (0 or -errno, reported once), or RNI_MS_ONESHOT.
+ * a reported end (0 or -errno, reported once), or RNI_MS_ONESHOT.  Without
+ * @wait it returns -EAGAIN where it would wait (arming first if it may).
  */
-int rni_ms_await(rni_ms *m, rne_engine *e);
+int rni_ms_await(rni_ms *m, rne_engine *e, bool wait);
 
 /* Queue access, mu held. */
 rni_ms_item *rni_ms_front(rni_ms *m);

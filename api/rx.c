@@ -3,10 +3,10 @@
  * api/rx.c - the receive side of a TCP conn as a multishot receive into
  * the thread's buffer ring (api/multishot.c does the arming and waiting).
  *
- * Chunks in ring buffers exist only while the receive is armed: when it
- * ends (end of stream, error, ENOBUFS, cancel) they are copied to memory
- * of their own and the buffers go back, so a Read on any thread may take
- * them and the ring refills.
+ * Chunks in ring buffers exist only while the receive is the owner's (armed,
+ * or starved for buffers: api/multishot.h): when it ends they are copied to
+ * memory of their own and the buffers go back, so a Read on any thread may
+ * take them and the ring refills.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,7 +21,7 @@
 
 static const char *chunk_data(rni_ms *m, const rni_ms_item *it)
 {
-	const char *base = it->chunk.heap ? it->chunk.heap : (const char *)rne_buf(m->owner, it->chunk.bid);
+	const char *base = it->chunk.heap ? it->chunk.heap : (const char *)rne_buf(m->owner, RNE_BR_STREAM, it->chunk.bid);
 
 	return base + it->chunk.off;
 }
@@ -32,20 +32,20 @@ static void rx_drop(rni_ms *m, rni_ms_item *it)
 	if (it->chunk.heap)
 		free(it->chunk.heap);
 	else
-		rne_buf_return(m->owner, it->chunk.bid);
+		rne_buf_return(m->owner, RNE_BR_STREAM, it->chunk.bid);
 }
 
 /* Receives are armed only while a quarter of the ring is there to take them. */
 static bool rx_can_arm(rne_engine *e)
 {
-	return rne_bufring(e) == 0 && e->br_avail >= RNE_BUFS / 4;
+	return rne_bufring(e, RNE_BR_STREAM) == 0 && e->brs[RNE_BR_STREAM].avail >= RNE_BUFS / 4;
 }
 
 static void rx_prep(rni_ms *m, struct io_uring_sqe *sqe)
 {
 	io_uring_prep_recv_multishot(sqe, m->f->fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = RNE_BGID;
+	sqe->buf_group = RNE_BGID(RNE_BR_STREAM);
 	m->owner->stats.recv_multishot_armed++;
 }
 
@@ -55,14 +55,15 @@ static void rx_take(rni_ms *m, rne_engine *e, int res, uint32_t flags)
 
 	if (!(flags & IORING_CQE_F_BUFFER))
 		return;
+	rne_buf_taken(e, RNE_BR_STREAM, flags);
 	if (res <= 0) {
-		rne_buf_return(e, it.chunk.bid);
+		rne_buf_return(e, RNE_BR_STREAM, it.chunk.bid);
 		return;
 	}
 	it.chunk.len = (uint32_t)res;
 	if (rni_ms_push(m, it) < 0) {
 		/* No room to note the bytes: the stream stops here, and says why. */
-		rne_buf_return(e, it.chunk.bid);
+		rne_buf_return(e, RNE_BR_STREAM, it.chunk.bid);
 		m->has_end = true;
 		m->end = -ENOMEM;
 		if (flags & IORING_CQE_F_MORE)
@@ -80,9 +81,7 @@ static void rx_take(rni_ms *m, rne_engine *e, int res, uint32_t flags)
  */
 static void rx_ended(rni_ms *m, rne_engine *e, int res)
 {
-	if (res == -ENOBUFS)
-		e->stats.recv_multishot_nobufs++;
-	else if (res <= 0 && res != -ECANCELED && res != -EINVAL && !m->has_end) {
+	if (res <= 0 && res != -ENOBUFS && res != -ECANCELED && res != -EINVAL && !m->has_end) {
 		m->has_end = true;
 		m->end = res;
 	}
@@ -103,7 +102,7 @@ static void rx_ended(rni_ms *m, rne_engine *e, int res)
 			return;
 		}
 		memcpy(copy, chunk_data(m, it), n);
-		rne_buf_return(e, it->chunk.bid);
+		rne_buf_return(e, RNE_BR_STREAM, it->chunk.bid);
 		it->chunk.heap = copy;
 		it->chunk.off = 0;
 		it->chunk.len = n;
@@ -141,7 +140,7 @@ int rni_rx_read(rni_fd *f, rne_engine *e, void *buf, size_t n)
 	if (!m)
 		return RNI_RX_ONESHOT;
 	pthread_mutex_lock(&m->mu);
-	rc = rni_ms_await(m, e);
+	rc = rni_ms_await(m, e, true);
 	while (rc == 1 && m->len > 0 && got < n) {
 		rni_ms_item *it = rni_ms_front(m);
 		size_t k = it->chunk.len - it->chunk.off;
@@ -168,7 +167,7 @@ int rni_rx_lease(rni_fd *f, rne_engine *e, rn_lease *l)
 	if (!m)
 		return RNI_RX_ONESHOT;
 	pthread_mutex_lock(&m->mu);
-	rc = rni_ms_await(m, e);
+	rc = rni_ms_await(m, e, true);
 	if (rc == 1) {
 		rni_ms_item *it = rni_ms_front(m);
 

@@ -43,34 +43,58 @@ struct rne_op {
 };
 
 /*
- * The provided-buffer ring: RNE_BUFS buffers of RNE_BUF_SIZE bytes, group
- * RNE_BGID.  Many small buffers rather than a few large ones: a multishot
- * receive takes one per arrival, however small, and an idle connection
- * holds none.  The mapping is committed page by page as buffers are used.
+ * The provided-buffer rings, one per kind of receive, set up on first use.
+ *
+ * RNE_BR_STREAM (group 1): RNE_BUFS buffers of RNE_BUF_SIZE bytes for
+ * stream receives.  Many small buffers rather than a few large ones: a
+ * multishot receive takes one per arrival, however small, and an idle
+ * connection holds none.
+ *
+ * RNE_BR_DGRAM (group 2): RNE_DBUFS buffers of RNE_DBUF_SIZE bytes for
+ * multishot RECVMSG: each holds a whole datagram of the largest size IPv4
+ * allows behind the kernel's io_uring_recvmsg_out header, the sender's
+ * address and room for control messages, so that no datagram is ever cut
+ * shorter than the caller's own buffer would cut it.
+ *
+ * The mappings are committed page by page as buffers are used.
  */
 #define RNE_BUFS 512
 #define RNE_BUF_SIZE (8 * 1024)
-#define RNE_BGID 1
+#define RNE_DBUFS 128
+#define RNE_DBUF_SIZE (68 * 1024)
+
+enum { RNE_BR_STREAM, RNE_BR_DGRAM, RNE_BR_KINDS };
+
+typedef struct rne_bufs {
+	struct io_uring_buf_ring *br;	/* NULL until set up */
+	char *bufs;
+	unsigned count, size;		/* buffers, bytes each */
+	unsigned avail;			/* in the ring, not lent out */
+	bool failed;			/* the kernel refused it: do not ask again */
+} rne_bufs;
+
+/* The buffer group of kind @g in SQEs (IOSQE_BUFFER_SELECT). */
+#define RNE_BGID(g) ((unsigned short)((g) + 1))
 
 /*
  * A resident: an operation that stays armed in the ring between calls (a
  * multishot receive or accept).  Its owner links it here while it is armed,
  * so that the engine can stop it when nobody will reap the ring any more:
- * when rne_run returns and when the engine is torn down.  @stop queues the
- * operation's cancel; its final completion must call rne_resident_del.
+ * when rne_run returns and when the engine is torn down, and when another
+ * thread asks this ring to cancel everything on @fd (rne_cancel_fd).  @stop
+ * queues the operation's cancel, or ends it at once; whichever ends it
+ * calls rne_resident_del.
  */
 typedef struct rne_resident {
 	void (*stop)(struct rne_resident *r);
+	int fd;				/* the descriptor it works on */
 	struct rne_resident *prev, *next;
 } rne_resident;
 
 typedef struct rne_engine {
 	struct io_uring ring;
 	unsigned features;		/* RN_ENGINE_* */
-	struct io_uring_buf_ring *br;	/* NULL until rne_bufring() */
-	char *br_bufs;
-	bool br_failed;
-	unsigned br_avail;		/* buffers in the ring, not lent out */
+	rne_bufs brs[RNE_BR_KINDS];	/* the provided-buffer rings */
 	rn_engine_stats stats;		/* the counters rn_engine_stats_get reports */
 	rne_resident *residents;	/* armed multishot operations */
 	uint8_t supported[IORING_OP_LAST > 64 ? IORING_OP_LAST : 64]; /* probed opcodes */
@@ -191,6 +215,12 @@ void rne_resident_add(rne_engine *e, rne_resident *r);
 void rne_resident_del(rne_engine *e, rne_resident *r);
 
 /*
+ * rne_residents_poke - stop the armed operations of @e on descriptor @fd
+ * (a cancel another thread asked for; armed ones also get the cancel).
+ */
+void rne_residents_poke(rne_engine *e, int fd);
+
+/*
  * rne_residents_stop - stop every armed operation of @e and reap until
  * all have finished.  0, or a negative errno if the ring failed.
  */
@@ -206,25 +236,26 @@ void rne_sched_free(rne_engine *e);
 static inline int rne_ring_fd(const rne_engine *e) { return e->ring.ring_fd; }
 
 /*
- * rne_bufring - set up this engine's provided-buffer ring if it is not yet:
- * 0, or -EOPNOTSUPP when the kernel refuses it, -ENOMEM.
+ * rne_bufring - set up @e's provided-buffer ring of kind @g (RNE_BR_*) if
+ * it is not yet: 0, or -EOPNOTSUPP when the kernel refuses it, -ENOMEM.
  */
-int rne_bufring(rne_engine *e);
-/* rne_buf - the memory of buffer @bid. */
-void *rne_buf(rne_engine *e, unsigned bid);
+int rne_bufring(rne_engine *e, int g);
+/* rne_buf - the memory of buffer @bid of ring @g. */
+void *rne_buf(rne_engine *e, int g, unsigned bid);
 /*
- * rne_buf_taken - account for a completion that carried buffer @flags
- * (IORING_CQE_F_BUFFER): it is lent out until rne_buf_return.  Called by
- * the reaper for every completion.
+ * rne_buf_taken - account for a completion of a receive from ring @g that
+ * carried a buffer (IORING_CQE_F_BUFFER in @flags): it is lent out until
+ * rne_buf_return.  Every receive that selects buffers calls it once per
+ * completion (the completion does not say which group it came from).
  */
-static inline void rne_buf_taken(rne_engine *e, uint32_t flags)
+static inline void rne_buf_taken(rne_engine *e, int g, uint32_t flags)
 {
-	if ((flags & IORING_CQE_F_BUFFER) && e->br_avail > 0)
-		e->br_avail--;
+	if ((flags & IORING_CQE_F_BUFFER) && e->brs[g].avail > 0)
+		e->brs[g].avail--;
 }
-/* rne_buf_return - give buffer @bid back to the kernel (on the ring's thread only). */
-void rne_buf_return(rne_engine *e, unsigned bid);
-/* rne_bufring_free - unregister and unmap the buffer ring (at teardown). */
+/* rne_buf_return - give buffer @bid back to ring @g (on the ring's thread only). */
+void rne_buf_return(rne_engine *e, int g, unsigned bid);
+/* rne_bufring_free - unregister and unmap the buffer rings (at teardown). */
 void rne_bufring_free(rne_engine *e);
 
 /* rne_now_ns - CLOCK_REALTIME in ns (the clock of deadlines). */

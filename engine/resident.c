@@ -33,12 +33,23 @@ void rne_resident_del(rne_engine *e, rne_resident *r)
 	r->prev = r->next = NULL;
 }
 
+void rne_residents_poke(rne_engine *e, int fd)
+{
+	for (rne_resident *r = e->residents, *next; r; r = next) {
+		next = r->next;
+		if (r->fd == fd)
+			r->stop(r);
+	}
+}
+
 int rne_residents_stop(rne_engine *e)
 {
 	if (!e->residents)
 		return 0;
-	for (rne_resident *r = e->residents; r; r = r->next)
+	for (rne_resident *r = e->residents, *next; r; r = next) {
+		next = r->next; /* stop may end it (and unlink it) at once */
 		r->stop(r);
+	}
 	while (e->residents) {
 		int rc = io_uring_submit_and_wait(&e->ring, 1);
 

@@ -106,6 +106,7 @@ void rne_reap(rne_engine *e)
 		n++;
 		if (cqe->user_data == RNE_UD_CANCEL_FD) {
 			queue_cancel_fd(e, cqe->res); /* another thread asked */
+			rne_residents_poke(e, cqe->res);
 			continue;
 		}
 		if ((cqe->user_data & RNE_UD_TAG_MASK) == RNE_UD_PARKER) {
@@ -118,7 +119,6 @@ void rne_reap(rne_engine *e)
 			op->nb = false;
 			e->nb_pending--;
 		}
-		rne_buf_taken(e, cqe->flags);
 		if (op->complete) {
 			/* The op is its owner's from here: it may be freed before this returns. */
 			op->complete(op, cqe->res, cqe->flags);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "api/dgram.h"
 #include "api/errors.h"
 #include "ipv4/endpoint.h"
 
@@ -131,6 +132,44 @@ static int batch_begin(rni_ipv4_ep *ep, rn_ipv4_message *ms, int *n, bool write,
 	return 1;
 }
 
+/*
+ * ReadBatch from the socket's multishot receive (api/dgram.c): the first
+ * datagram is waited for, the rest are what is already queued.  Returns
+ * how many were read, with the first one's error in *@res when none was,
+ * or RNI_MS_ONESHOT when the receive does not serve this caller.
+ */
+static int batch_from_queue(rni_ipv4_ep *ep, rne_engine *e, rn_ipv4_message *ms, int n, int flags,
+			    int *res)
+{
+	int total;
+
+	for (total = 0; total < n; total++) {
+		rn_ipv4_message *m = &ms[total];
+		sockname name;
+		struct msghdr msg = {
+			.msg_name = &name, .msg_namelen = sizeof(name),
+			.msg_iov = m->buffers, .msg_iovlen = (size_t)m->nbuffers,
+			.msg_control = m->oob, .msg_controllen = m->oob_len,
+		};
+		int rc = rni_dgram_recv(&ep->c->fd, e, &msg, flags, total == 0);
+
+		if (rc == RNI_MS_ONESHOT)
+			return total ? total : RNI_MS_ONESHOT;
+		if (rc < 0) {
+			if (total == 0)
+				*res = rc;
+			else if (rc != -EAGAIN && rc > RN_EBASE)
+				atomic_store(&ep->rerr, rc); /* the next call's, as recvmmsg keeps it */
+			break;
+		}
+		m->n = (size_t)rc;
+		m->nn = msg.msg_controllen;
+		m->flags = msg.msg_flags;
+		rni_ipv4_sender(ep, &m->addr, &name.sa, msg.msg_namelen);
+	}
+	return total;
+}
+
 int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 {
 	rni_mmsg v[RNI_BATCH_CHUNK];
@@ -144,6 +183,11 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 	res = 0;
 	flags &= ~MSG_WAITFORONE; /* a recvmmsg flag; the chain already waits for one */
 	rne_lock_acquire(&ep->c->fd.rlock);
+	total = batch_from_queue(ep, e, ms, n, flags, &res);
+	if (total != RNI_MS_ONESHOT)
+		goto out;
+	total = 0;
+	e->stats.recv_oneshot++;
 	while (total < n) {
 		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK;
 		int got;
@@ -176,6 +220,7 @@ int rni_ipv4_read_batch(rni_ipv4_ep *ep, rn_ipv4_message *ms, int n, int flags)
 	}
 	if (total > 0) /* twice what came, 8 to a full chain */
 		ep->rhint = total >= RNI_BATCH_CHUNK / 2 ? 0 : total < 4 ? 8 : 2 * total;
+out:
 	rne_lock_release(&ep->c->fd.rlock);
 	rni_fd_leave(&ep->c->fd);
 	if (total > 0)

@@ -24,7 +24,10 @@
  *   mmsg       recvmmsg(MSG_WAITFORONE) of BATCH (default 64) messages:
  *              blocks for the first, takes what else is queued;
  *   ringnet    rn_ipv4_packetconn_read_batch of BATCH messages on an
- *              rn_ipv4_packetconn over rn_listen_packet("udp4", ADDRESS);
+ *              rn_ipv4_packetconn over rn_listen_packet("udp4", ADDRESS),
+ *              from a plain thread (each batch a chain of one-shot receives);
+ *   ringnet-task  the same loop in a task (rn_go, rn_run): ReadBatch takes
+ *              the datagrams the socket's multishot RECVMSG queued;
  *   uring      a reference, not a ringnet API: liburing alone, one
  *              multishot RECVMSG into a ring of 1024 provided 2 KiB
  *              buffers (SINGLE_ISSUER | DEFER_TASKRUN), each datagram
@@ -600,13 +603,13 @@ static int run_recv(const char *mode, size_t size, int batch, double secs, doubl
 		rx.batch = 1;
 	} else if (strcmp(mode, "mmsg") == 0) {
 		read_fn = read_mmsg;
-	} else if (strcmp(mode, "ringnet") == 0) {
+	} else if (strcmp(mode, "ringnet") == 0 || strcmp(mode, "ringnet-task") == 0) {
 		read_fn = read_ringnet;
 	} else if (strcmp(mode, "uring") == 0) {
 		read_fn = read_uring;
 	} else {
-		fprintf(stderr, "%s: unknown receiver \"%s\": recvfrom, mmsg, ringnet or uring\n", prog,
-			mode);
+		fprintf(stderr, "%s: unknown receiver \"%s\": recvfrom, mmsg, ringnet, ringnet-task or uring\n",
+			prog, mode);
 		return 2;
 	}
 	rx.bufs = malloc((size_t)rx.batch * RX_BUF);
@@ -674,6 +677,25 @@ static int run_recv(const char *mode, size_t size, int batch, double secs, doubl
 		close(rx.fd);
 	free(rx.bufs);
 	return 0;
+}
+
+/* ringnet-task: run_recv as a task, its exit status kept for main. */
+struct recv_args {
+	const char *mode;
+	size_t size;
+	int batch;
+	double secs, warm;
+	int rcvbuf;
+	const char *address;
+	int rc;
+};
+
+static void recv_task(void *arg)
+{
+	struct recv_args *ra = arg;
+
+	ra->rc = run_recv(ra->mode, ra->size, ra->batch, ra->secs, ra->warm, ra->rcvbuf,
+			  ra->address);
 }
 
 int main(int argc, char **argv)
@@ -760,6 +782,16 @@ int main(int argc, char **argv)
 	}
 	if (sending)
 		return run_send(smode, (size_t)size, (int)batch, secs < 0 ? 10 : secs, argv[optind]);
+	if (strcmp(mode, "ringnet-task") == 0) {
+		struct recv_args ra = { mode, (size_t)size, (int)batch, secs < 0 ? 2 : secs, warm,
+					(int)rcvbuf, argv[optind], 1 };
+
+		if (rn_go(recv_task, &ra) < 0 || rn_run() < 0) {
+			fprintf(stderr, "%s: %s\n", prog, ringnet_error());
+			return 1;
+		}
+		return ra.rc;
+	}
 	return run_recv(mode, (size_t)size, (int)batch, secs < 0 ? 2 : secs, warm, (int)rcvbuf,
 			argv[optind]);
 }

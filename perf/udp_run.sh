@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# perf/udp_run.sh - ringnet's batched-UDP benchmark: four receivers of the
+# perf/udp_run.sh - ringnet's batched-UDP benchmark: six receivers of the
 # same datagram flood on 127.0.0.1, the same sender for all of them.
 #
 #   bash perf/udp_run.sh
@@ -12,7 +12,9 @@
 #   uring      a reference, not a ringnet API: liburing's multishot RECVMSG
 #              into a provided-buffer ring, each datagram copied out into
 #              its own buffer as ReadBatch leaves it, up to 64 per call
-#   ringnet    rn_ipv4_packetconn_read_batch, batch 64
+#   ringnet    rn_ipv4_packetconn_read_batch, batch 64, from a plain thread
+#   ringnet-task  the same from a task: ReadBatch takes what the socket's
+#              multishot RECVMSG queued in the thread's datagram buffer ring
 #   go         golang.org/x/net/ipv4 PacketConn.ReadBatch, batch 64 (Go 1.19,
 #              Debian's golang-golang-x-net-dev, built in GOPATH mode offline)
 # Sender: `udp_batch send -m gso`, one thread, a connected socket handing the
@@ -28,7 +30,7 @@
 # `perf stat -e raw_syscalls:sys_enter,context-switches` counts its system
 # calls and context switches per datagram (whole process, set-up included).
 # The table at the end has the medians over the rounds and the ratios
-# ringnet/mmsg and ringnet/go.  A full run takes about 2.5 minutes (plus the
+# of both ringnet receivers to mmsg and go.  A full run takes about 3 minutes (plus the
 # first build of the library).
 #
 # With PIN=1 (the default) every receiver runs on CPU 1 and the sender on
@@ -43,7 +45,7 @@
 # Environment:
 #   ROUNDS, SECS, COUNT_SECS   as above
 #   SIZES                      datagram sizes (default "64 1200")
-#   RECEIVERS                  default "recvfrom mmsg uring ringnet go"
+#   RECEIVERS                  default "recvfrom mmsg uring ringnet ringnet-task go"
 #   PIN=0|1                    as above (default 1)
 #   RINGNET_BUILD=DIR          link libringnet.a from this CMake build tree
 #                              (default: build it in perf/build/ringnet, the
@@ -61,7 +63,7 @@ ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-2}
 COUNT_SECS=${COUNT_SECS:-1}
 SIZES=${SIZES:-64 1200}
-RECEIVERS=${RECEIVERS:-recvfrom mmsg uring ringnet go}
+RECEIVERS=${RECEIVERS:-recvfrom mmsg uring ringnet ringnet-task go}
 PIN=${PIN:-1}
 WARM=0.3
 
@@ -181,19 +183,21 @@ stat() {
 }
 
 # row LABEL SIZE KEY FORMAT RATIOS [median|max] [timed|perf]: RATIOS 1 adds
-# ringnet/mmsg and ringnet/go, 0 leaves those cells empty.
+# the ratios of both ringnet receivers to mmsg and go, 0 leaves those cells empty.
 row() {
 	local r vals=()
 	for r in "${recvs[@]}"; do
 		vals+=("$(stat "$r" "$2" "$3" "${6:-median}" "${7:-timed}")")
 	done
-	table_row "$1" "$4" 1 "$5" "${recvs[*]}" "ringnet/mmsg ringnet/go" "${vals[@]}"
+	table_row "$1" "$4" 1 "$5" "${recvs[*]}" "$pairs" "${vals[@]}"
 }
 
+pairs="ringnet/mmsg ringnet/go ringnet-task/mmsg ringnet-task/go"
 table=$out/table.md
 {
 	for size in $SIZES; do
-		table_head "$size B datagrams (median of $ROUNDS)" "${recvs[@]}" ringnet/mmsg ringnet/go
+		# shellcheck disable=SC2086 # the pairs are words
+		table_head "$size B datagrams (median of $ROUNDS)" "${recvs[@]}" $pairs
 		row "received datagrams/s" "$size" pps "%.0f" 1
 		row "receiver CPU ns/datagram (process)" "$size" cpu_ns_per_pkt "%.0f" 1
 		row "receiving thread CPU ns/datagram" "$size" thread_ns_per_pkt "%.0f" 1
