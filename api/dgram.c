@@ -183,10 +183,11 @@ static rni_ms *receiver(rni_fd *f, rne_engine *e)
 	return rni_ms_get(f, &dgram_kind);
 }
 
-int rni_dgram_recv(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, bool wait)
+int rni_dgram_recv_batch(rni_fd *f, rne_engine *e, struct msghdr *msgs, int *lens, int n,
+			 int flags, bool wait)
 {
 	rni_ms *m;
-	int rc;
+	int rc, got = 0;
 
 	if (flags & ~(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT))
 		return RNI_MS_ONESHOT;
@@ -197,18 +198,34 @@ int rni_dgram_recv(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, bool
 	rc = rni_ms_await(m, e, wait && !(flags & MSG_DONTWAIT));
 	if (rc == 0) {
 		/* The socket's reading side was shut down: no datagram, no sender. */
-		msg->msg_namelen = 0;
-		msg->msg_controllen = 0;
-		msg->msg_flags = 0;
-	} else if (rc == 1) {
+		msgs[0].msg_namelen = 0;
+		msgs[0].msg_controllen = 0;
+		msgs[0].msg_flags = 0;
+		lens[0] = 0;
+	}
+	/* The first is there; the rest are what is queued behind it, no waiting. */
+	while (rc == 1 && got < n && m->len > 0) {
 		rni_ms_item *it = rni_ms_front(m);
+		int len = deliver(m, it, &msgs[got], flags);
 
-		rc = deliver(m, it, msg, flags);
+		if (len < 0) {
+			if (got == 0)
+				rc = len;
+			break;
+		}
+		lens[got++] = len;
 		if (!(flags & MSG_PEEK)) {
 			dg_drop(m, it);
 			rni_ms_pop(m);
 		}
 	}
 	pthread_mutex_unlock(&m->mu);
-	return rc;
+	return rc == 1 ? got : rc;
+}
+
+int rni_dgram_recv(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, bool wait)
+{
+	int len = 0, rc = rni_dgram_recv_batch(f, e, msg, &len, 1, flags, wait);
+
+	return rc == 1 ? len : rc;
 }

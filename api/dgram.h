@@ -42,4 +42,13 @@
  */
 int rni_dgram_recv(rni_fd *f, rne_engine *e, struct msghdr *msg, int flags, bool wait);
 
+/*
+ * rni_dgram_recv_batch - up to @n datagrams into @msgs, their lengths into
+ * @lens, under one lock: the first as rni_dgram_recv, the rest only those
+ * already queued behind it.  Returns how many (>= 1), or what the first
+ * read returned (0 for a shut-down socket, an error, RNI_MS_ONESHOT).
+ */
+int rni_dgram_recv_batch(rni_fd *f, rne_engine *e, struct msghdr *msgs, int *lens, int n,
+			 int flags, bool wait);
+
 #endif /* RINGNET_API_DGRAM_H */

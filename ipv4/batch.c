@@ -134,38 +134,50 @@ static int batch_begin(rni_ipv4_ep *ep, rn_ipv4_message *ms, int *n, bool write,
 
 /*
  * ReadBatch from the socket's multishot receive (api/dgram.c): the first
- * datagram is waited for, the rest are what is already queued.  Returns
- * how many were read, with the first one's error in *@res when none was,
- * or RNI_MS_ONESHOT when the receive does not serve this caller.
+ * datagram is waited for, the rest are what is already queued, up to
+ * RNI_BATCH_CHUNK per take.  Returns how many were read, with the first
+ * one's error in *@res when none was, or RNI_MS_ONESHOT when the receive
+ * does not serve this caller.
  */
 static int batch_from_queue(rni_ipv4_ep *ep, rne_engine *e, rn_ipv4_message *ms, int n, int flags,
 			    int *res)
 {
-	int total;
+	struct msghdr msgs[RNI_BATCH_CHUNK];
+	sockname names[RNI_BATCH_CHUNK];
+	int lens[RNI_BATCH_CHUNK];
+	int total = 0;
 
-	for (total = 0; total < n; total++) {
-		rn_ipv4_message *m = &ms[total];
-		sockname name;
-		struct msghdr msg = {
-			.msg_name = &name, .msg_namelen = sizeof(name),
-			.msg_iov = m->buffers, .msg_iovlen = (size_t)m->nbuffers,
-			.msg_control = m->oob, .msg_controllen = m->oob_len,
-		};
-		int rc = rni_dgram_recv(&ep->c->fd, e, &msg, flags, total == 0);
+	while (total < n) {
+		int k = n - total < RNI_BATCH_CHUNK ? n - total : RNI_BATCH_CHUNK, got;
 
-		if (rc == RNI_MS_ONESHOT)
-			return total ? total : RNI_MS_ONESHOT;
-		if (rc < 0) {
+		for (int i = 0; i < k; i++) {
+			rn_ipv4_message *m = &ms[total + i];
+
+			msgs[i] = (struct msghdr){
+				.msg_name = &names[i], .msg_namelen = sizeof(names[i]),
+				.msg_iov = m->buffers, .msg_iovlen = (size_t)m->nbuffers,
+				.msg_control = m->oob, .msg_controllen = m->oob_len,
+			};
+		}
+		got = rni_dgram_recv_batch(&ep->c->fd, e, msgs, lens, k, flags, total == 0);
+		if (got == RNI_MS_ONESHOT && total == 0)
+			return RNI_MS_ONESHOT;
+		if (got <= 0) {
 			if (total == 0)
-				*res = rc;
-			else if (rc != -EAGAIN && rc > RN_EBASE)
-				atomic_store(&ep->rerr, rc); /* the next call's, as recvmmsg keeps it */
+				*res = got;
 			break;
 		}
-		m->n = (size_t)rc;
-		m->nn = msg.msg_controllen;
-		m->flags = msg.msg_flags;
-		rni_ipv4_sender(ep, &m->addr, &name.sa, msg.msg_namelen);
+		for (int i = 0; i < got; i++) {
+			rn_ipv4_message *m = &ms[total + i];
+
+			m->n = (size_t)lens[i];
+			m->nn = msgs[i].msg_controllen;
+			m->flags = msgs[i].msg_flags;
+			rni_ipv4_sender(ep, &m->addr, &names[i].sa, msgs[i].msg_namelen);
+		}
+		total += got;
+		if (got < k)
+			break;
 	}
 	return total;
 }
