@@ -41,7 +41,8 @@ static bool dg_can_arm(rne_engine *e)
 static void dg_prep(rni_ms *m, struct io_uring_sqe *sqe)
 {
 	memset(&m->hdr, 0, sizeof(m->hdr));
-	m->hdr.msg_namelen = sizeof(struct sockaddr_in6);
+	/* Room for either family's address, rounded so that the control messages behind it are aligned. */
+	m->hdr.msg_namelen = (sizeof(struct sockaddr_in6) + 7) & ~(size_t)7;
 	m->hdr.msg_controllen = RNI_DGRAM_CONTROL;
 	io_uring_prep_recvmsg_multishot(sqe, m->f->fd, &m->hdr, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;

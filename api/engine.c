@@ -57,5 +57,7 @@ int rn_engine_stats_get(rn_engine_stats *st)
 	*st = e->stats;
 	st->bufs_total = e->brs[RNE_BR_STREAM].br ? e->brs[RNE_BR_STREAM].count : 0;
 	st->bufs_avail = e->brs[RNE_BR_STREAM].br ? e->brs[RNE_BR_STREAM].avail : 0;
+	st->dgram_bufs_total = e->brs[RNE_BR_DGRAM].br ? e->brs[RNE_BR_DGRAM].count : 0;
+	st->dgram_bufs_avail = e->brs[RNE_BR_DGRAM].br ? e->brs[RNE_BR_DGRAM].avail : 0;
 	return 0;
 }

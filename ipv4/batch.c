@@ -139,6 +139,7 @@ static int batch_begin(rni_ipv4_ep *ep, rn_ipv4_message *ms, int *n, bool write,
  * one's error in *@res when none was, or RNI_MS_ONESHOT when the receive
  * does not serve this caller.
  */
+__attribute__((noinline)) /* its arrays and the chain's never share a task's stack */
 static int batch_from_queue(rni_ipv4_ep *ep, rne_engine *e, rn_ipv4_message *ms, int n, int flags,
 			    int *res)
 {
@@ -165,6 +166,8 @@ static int batch_from_queue(rni_ipv4_ep *ep, rne_engine *e, rn_ipv4_message *ms,
 		if (got <= 0) {
 			if (total == 0)
 				*res = got;
+			else if (got < 0 && got != -EAGAIN && got > RN_EBASE)
+				atomic_store(&ep->rerr, got); /* the next call's, as recvmmsg keeps it */
 			break;
 		}
 		for (int i = 0; i < got; i++) {

@@ -80,8 +80,10 @@ typedef struct rn_engine_stats {
 	unsigned long long recv_oneshot;	  /* Reads that received with a recv of their own */
 	unsigned long long accept_multishot_armed; /* multishot accepts armed (listeners) */
 	unsigned long long accept_oneshot;	  /* Accepts that accepted with an accept of their own */
-	unsigned bufs_total;			  /* buffers in the provided-buffer ring (0: none) */
+	unsigned bufs_total;			  /* buffers in the stream buffer ring (0: none) */
 	unsigned bufs_avail;			  /* ... of them in the ring now, not lent out */
+	unsigned dgram_bufs_total;		  /* buffers in the datagram buffer ring (0: none) */
+	unsigned dgram_bufs_avail;		  /* ... of them in the ring now, not lent out */
 } rn_engine_stats;
 
 /**
