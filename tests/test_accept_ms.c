@@ -34,6 +34,10 @@
 
 #include "testutil.h"
 
+/* Whether this engine has the feature the suite is about; prints why a test skips when not. */
+#define need_multishot(test) \
+	tu_need_feature(RN_ENGINE_ACCEPT_MULTISHOT, "RN_ENGINE_ACCEPT_MULTISHOT", test)
+
 /* The accept queue's cap (api/accept.h): a black-box constant of the design. */
 #define QUEUE_CAP 64
 
@@ -45,41 +49,6 @@
 static long ms_since(int64_t t0)
 {
 	return (long)((tu_mono_ns() - t0) / 1000000);
-}
-
-static void go(rn_task_fn fn, void *arg)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_go(fn, arg) == 0, "rn_go: %s", tu_err_text(NULL, e));
-}
-
-static void run(void)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_run() == 0, "rn_run: %s", tu_err_text(NULL, e));
-	ck_assert_uint_eq(rn_task_count(), 0);
-}
-
-/* This thread's engine counters. */
-static rn_engine_stats stats(void)
-{
-	rn_engine_stats st;
-
-	ck_assert_int_eq(rn_engine_stats_get(&st), 0);
-	return st;
-}
-
-/* Whether this thread's engine has the multishot accept; prints why a test skips when not. */
-static bool need_multishot(const char *test)
-{
-	unsigned f = rn_engine_features();
-
-	if (f & RN_ENGINE_ACCEPT_MULTISHOT)
-		return true;
-	printf("SKIP %s: no RN_ENGINE_ACCEPT_MULTISHOT in this engine's features (%#x)\n", test, f);
-	return false;
 }
 
 /* Assert that a call returned @want and that the thread's last error text is @text. */
@@ -267,11 +236,11 @@ START_TEST(test_task_accepts_arm_once)
 		return;
 	memset(&g1, 0, sizeof(g1));
 	g1.l = listen_loopback(g1.addr);
-	st0 = stats();
-	go(serial_acceptor, NULL);
-	go(serial_dialer, NULL);
-	run();
-	st1 = stats();
+	st0 = tu_engine_stats();
+	tu_go(serial_acceptor, NULL);
+	tu_go(serial_dialer, NULL);
+	tu_run();
+	st1 = tu_engine_stats();
 	ck_assert_uint_eq(st1.accept_multishot_armed - st0.accept_multishot_armed, 1);
 	ck_assert_uint_eq(st1.accept_oneshot - st0.accept_oneshot, 0);
 	match_all(g1.dialed, SERIAL, g1.acc, SERIAL, pair, g1.addr);
@@ -292,13 +261,13 @@ START_TEST(test_plain_thread_accepts_oneshot)
 	rn_conn *c[3], *s[3], *pair[3];
 	rn_engine_stats st0, st1;
 
-	st0 = stats();
+	st0 = tu_engine_stats();
 	for (int i = 0; i < 3; i++) {
 		c[i] = dial(addr);
 		s[i] = rn_listener_accept(l);
 		ck_assert_msg(s[i] != NULL, "accept %d: %s", i, tu_err_text(NULL, e));
 	}
-	st1 = stats();
+	st1 = tu_engine_stats();
 	ck_assert_uint_eq(st1.accept_oneshot - st0.accept_oneshot, 3);
 	ck_assert_uint_eq(st1.accept_multishot_armed - st0.accept_multishot_armed, 0);
 	match_all(c, 3, s, 3, pair, addr);
@@ -378,12 +347,12 @@ START_TEST(test_close_wakes_parked_accept)
 		return;
 	memset(&g3, 0, sizeof(g3));
 	g3.l = listen_loopback(g3.addr);
-	st0 = stats();
-	go(parked_acceptor, NULL);
+	st0 = tu_engine_stats();
+	tu_go(parked_acceptor, NULL);
 	th = tu_thread_start(closer_main, NULL);
-	run();
+	tu_run();
 	tu_thread_join(th);
-	st1 = stats();
+	st1 = tu_engine_stats();
 	ck_assert_uint_eq(st1.accept_multishot_armed - st0.accept_multishot_armed, 1);
 	snprintf(want, sizeof want, "accept tcp %s: use of closed network connection", g3.addr);
 	ck_assert_msg(g3.code == RN_ECLOSED, "Accept gave %d (%s), want RN_ECLOSED", g3.code,
@@ -433,9 +402,9 @@ START_TEST(test_close_closes_queued)
 		g3_dialed[i] = dial(g3.addr);
 	/* The first Accept's multishot takes the whole backlog: QUEUED more fds. */
 	g3.want_fds = tu_count_fds() + QUEUED;
-	go(take_one_then_wait_close, NULL);
+	tu_go(take_one_then_wait_close, NULL);
 	th = tu_thread_start(closer_main, NULL);
-	run();
+	tu_run();
 	tu_thread_join(th);
 	ck_assert_int_eq(g3.code, RN_ECLOSED);
 	/* Accepted in FIFO order: the one taken is the first dialed, and it still works. */
@@ -472,8 +441,8 @@ START_TEST(test_close_after_run_closes_queued)
 	for (int i = 0; i < QUEUED; i++)
 		g3_dialed[i] = dial(g3.addr);
 	g3.want_fds = tu_count_fds() + QUEUED;
-	go(take_one_leave_rest, NULL);
-	run();
+	tu_go(take_one_leave_rest, NULL);
+	tu_run();
 	ck_assert_int_eq(rn_listener_close(g3.l), 0);
 	for (int i = 1; i < QUEUED; i++)
 		expect_peer_gone(g3_dialed[i], i);
@@ -523,8 +492,8 @@ START_TEST(test_deadline_then_next_conn)
 		return;
 	memset(&g4, 0, sizeof(g4));
 	g4.l = listen_loopback(g4.addr);
-	go(timeout_then_accept, NULL);
-	run();
+	tu_go(timeout_then_accept, NULL);
+	tu_run();
 	snprintf(want, sizeof want, "accept tcp %s: i/o timeout", g4.addr);
 	ck_assert_msg(g4.code == RN_ETIMEOUT, "Accept gave %d (%s), want RN_ETIMEOUT", g4.code,
 		      g4.err);
@@ -566,9 +535,9 @@ static long moved_deadline_ms(rn_duration first, rn_duration moved)
 {
 	memset(&g4, 0, sizeof(g4));
 	g4.l = listen_loopback(g4.addr);
-	go(deadline_acceptor, &first);
-	go(deadline_mover, &moved);
-	run();
+	tu_go(deadline_acceptor, &first);
+	tu_go(deadline_mover, &moved);
+	tu_run();
 	ck_assert_msg(g4.code == RN_ETIMEOUT, "Accept gave %d (%s), want RN_ETIMEOUT", g4.code,
 		      g4.err);
 	rn_listener_free(g4.l);
@@ -649,10 +618,10 @@ START_TEST(test_backpressure)
 		return;
 	memset(&g5, 0, sizeof(g5));
 	g5.l = listen_loopback(g5.addr);
-	st0 = stats();
-	go(backpressure_task, NULL);
-	run();
-	st1 = stats();
+	st0 = tu_engine_stats();
+	tu_go(backpressure_task, NULL);
+	tu_run();
+	st1 = tu_engine_stats();
 	printf("test_backpressure: queued peak %d while dialing, %d after, peak %d while "
 	       "accepting; %llu arms\n",
 	       g5.peak_dialing, g5.after_dialing, g5.peak_accepting,
@@ -707,12 +676,12 @@ static void mig_accept_one(void)
 
 static void mig_task(void *arg)
 {
-	rn_engine_stats st0 = stats(), st1;
+	rn_engine_stats st0 = tu_engine_stats(), st1;
 
 	(void)arg;
 	for (int i = 0; i < g6.take; i++)
 		mig_accept_one();
-	st1 = stats();
+	st1 = tu_engine_stats();
 	g6.armed[rn_runtime_thread()] = st1.accept_multishot_armed - st0.accept_multishot_armed;
 }
 
@@ -781,11 +750,11 @@ START_TEST(test_run_returns_queue_stays)
 	for (int i = 0; i < QUEUED; i++)
 		g3_dialed[i] = dial(g3.addr);
 	g3.want_fds = tu_count_fds() + QUEUED;
-	go(take_one_leave_rest, NULL);
-	run();
+	tu_go(take_one_leave_rest, NULL);
+	tu_run();
 	/* QUEUED - 1 wait in ringnet; one more waits in the kernel's backlog. */
 	late = dial(g3.addr);
-	st0 = stats();
+	st0 = tu_engine_stats();
 	for (int i = 1; i < QUEUED; i++) {
 		s[i] = rn_listener_accept(g3.l);
 		ck_assert_msg(s[i] != NULL, "accept %d: %s", i, tu_err_text(NULL, e));
@@ -795,7 +764,7 @@ START_TEST(test_run_returns_queue_stays)
 	left = rn_listener_accept(g3.l);
 	ck_assert_msg(left != NULL, "accept of the late conn: %s", tu_err_text(NULL, e));
 	ck_assert_int_eq(rn_conn_remote_addr(left).u.tcp.port, local_port(late));
-	st1 = stats();
+	st1 = tu_engine_stats();
 	/* Only the late one needed an accept of its own. */
 	ck_assert_uint_eq(st1.accept_oneshot - st0.accept_oneshot, 1);
 	ck_assert_uint_eq(st1.accept_multishot_armed - st0.accept_multishot_armed, 0);
@@ -820,8 +789,8 @@ START_TEST(test_free_with_queue_closes_it)
 	for (int i = 0; i < QUEUED; i++)
 		g3_dialed[i] = dial(g3.addr);
 	g3.want_fds = tu_count_fds() + QUEUED;
-	go(take_one_leave_rest, NULL);
-	run();
+	tu_go(take_one_leave_rest, NULL);
+	tu_run();
 	rn_listener_free(g3.l);
 	for (int i = 1; i < QUEUED; i++)
 		expect_peer_gone(g3_dialed[i], i);
@@ -992,11 +961,11 @@ START_TEST(test_unix_accepts_oneshot)
 	snprintf(g9.name, sizeof g9.name, "@ringnet-test-%d-accept-ms", (int)getpid());
 	g9.l = rn_listen("unix", g9.name);
 	ck_assert_msg(g9.l != NULL, "listen unix: %s", tu_err_text(NULL, e));
-	st0 = stats();
-	go(unix_acceptor, NULL);
-	go(unix_dialer, NULL);
-	run();
-	st1 = stats();
+	st0 = tu_engine_stats();
+	tu_go(unix_acceptor, NULL);
+	tu_go(unix_dialer, NULL);
+	tu_run();
+	st1 = tu_engine_stats();
 	ck_assert_uint_eq(st1.accept_multishot_armed - st0.accept_multishot_armed, 0);
 	ck_assert_uint_eq(st1.accept_oneshot - st0.accept_oneshot, 1);
 	exchange(g9.c, g9.s);

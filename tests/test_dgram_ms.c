@@ -47,6 +47,10 @@
 
 #include "testutil.h"
 
+/* Whether this engine has the feature the suite is about; prints why a test skips when not. */
+#define need_multishot(test) \
+	tu_need_feature(RN_ENGINE_RECV_MULTISHOT, "RN_ENGINE_RECV_MULTISHOT", test)
+
 /* Stream lengths: ThreadSanitizer runs them a few times slower. */
 #if TU_TSAN
 #define MIX_N 800u
@@ -67,41 +71,6 @@
 static long ms_since(int64_t t0)
 {
 	return (long)((tu_mono_ns() - t0) / 1000000);
-}
-
-static void go(rn_task_fn fn, void *arg)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_go(fn, arg) == 0, "rn_go: %s", tu_err_text(NULL, e));
-}
-
-static void run(void)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_run() == 0, "rn_run: %s", tu_err_text(NULL, e));
-	ck_assert_uint_eq(rn_task_count(), 0);
-}
-
-/* This thread's engine counters. */
-static rn_engine_stats stats(void)
-{
-	rn_engine_stats st;
-
-	ck_assert_int_eq(rn_engine_stats_get(&st), 0);
-	return st;
-}
-
-/* Whether this thread's engine arms multishot receives; prints why a test skips when not. */
-static bool need_multishot(const char *test)
-{
-	unsigned f = rn_engine_features();
-
-	if (f & RN_ENGINE_RECV_MULTISHOT)
-		return true;
-	printf("SKIP %s: no RN_ENGINE_RECV_MULTISHOT in this engine's features (%#x)\n", test, f);
-	return false;
 }
 
 /* Assert that a call returned @want and that @err (the text recorded then) holds @text. */
@@ -126,33 +95,6 @@ static rn_runtime *new_runtime(int n)
 
 	ck_assert_msg(rt != NULL, "rn_runtime_new: %s", tu_err_text(NULL, e));
 	return rt;
-}
-
-/* The length of the next datagram in the socket of @fd; 0 when none is there. */
-static int fionread(int fd)
-{
-	int q = -1;
-
-	ck_assert_msg(ioctl(fd, FIONREAD, &q) == 0, "FIONREAD: %s", strerror(errno));
-	return q;
-}
-
-/*
- * In a task: let the scheduler spin (2 ms at a time, up to 500 ms) until
- * the socket of @fd holds no datagram, then once more, so that the
- * completions that emptied it have been reaped.  Returns what FIONREAD
- * last said.  The datagrams waited for are never empty ones.
- */
-static int wait_socket_drained(int fd)
-{
-	int q = fionread(fd);
-
-	for (int i = 0; i < 250 && q != 0; i++) {
-		rn_sleep(2 * RN_MILLISECOND);
-		q = fionread(fd);
-	}
-	rn_sleep(RN_MILLISECOND);
-	return q;
 }
 
 /* Whether @fd is closed, waiting up to 500 ms for it while the scheduler runs. */
@@ -522,7 +464,7 @@ static void arm_reader(void *arg)
 	struct arm *a = arg;
 	char e[TU_ERRLEN], fs[RN_ADDR_STRLEN];
 
-	a->before = stats();
+	a->before = tu_engine_stats();
 	while (atomic_load(&a->next[0]) + atomic_load(&a->next[1]) < 2 * ARM_N) {
 		rn_addr from;
 		ssize_t n = rn_conn_read_from(a->c, a->buf, sizeof(a->buf), &from);
@@ -536,7 +478,7 @@ static void arm_reader(void *arg)
 		stream_take(&a->next[id], id, a->buf, (size_t)n);
 		a->reads++;
 	}
-	a->after = stats();
+	a->after = tu_engine_stats();
 }
 
 static const struct {
@@ -558,10 +500,10 @@ START_TEST(test_task_reads_arm_once)
 		pacer_open(&a->tx[i], arm_nets[_i].family);
 		tx_addr_str(a->tx[i].s, a->from[i]);
 	}
-	go(arm_reader, a);
+	tu_go(arm_reader, a);
 	for (unsigned i = 0; i < 2; i++)
 		pacer_go(&a->tx[i], a->c, i, ARM_N, &a->next[i]);
-	run();
+	tu_run();
 	for (int i = 0; i < 2; i++)
 		pacer_join(&a->tx[i]);
 	ck_assert_int_eq(a->reads, 2 * ARM_N);
@@ -630,9 +572,9 @@ START_TEST(test_read_batch_waits_for_the_first)
 	w->s = tx_open(AF_INET);
 	tx_addr_str(w->s, w->from);
 	batch_init(&w->b, 64, RD_CAP, 0);
-	go(bwait_task, w);
+	tu_go(bwait_task, w);
 	t = tu_thread_start(late_sender, w);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	ck_assert_msg(w->k == 1, "ReadBatch(64) returned %d (%s)", w->k, tu_err_text(NULL, e));
 	ck_assert_msg(w->ms >= 25, "ReadBatch returned after %ld ms, before the datagram was sent",
@@ -679,20 +621,20 @@ static void queued_task(void *arg)
 	/* The first ReadBatch arms. */
 	tx_dg(q->s, &q->to, 0, seq, 200);
 	expect_batch(q, 1, seq++);
-	q->before = stats();
+	q->before = tu_engine_stats();
 	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
 		unsigned n = counts[c];
 
 		for (unsigned i = 0; i < n; i++)
 			tx_dg(q->s, &q->to, 0, seq + i, 200);
-		ck_assert_msg(wait_socket_drained(q->fd) == 0,
+		ck_assert_msg(tu_wait_socket_drained(q->fd) == 0,
 			      "the %u datagrams stayed in the socket", n);
 		expect_batch(q, n < 64 ? (int)n : 64, seq);
 		if (n > 64)
 			expect_batch(q, (int)n - 64, seq + 64);
 		seq += n;
 	}
-	q->after = stats();
+	q->after = tu_engine_stats();
 }
 
 START_TEST(test_read_batch_takes_what_is_queued)
@@ -710,8 +652,8 @@ START_TEST(test_read_batch_takes_what_is_queued)
 	q->to = dest_of(pcc(q->pc));
 	q->s = tx_open(AF_INET);
 	batch_init(&q->b, 64, RD_CAP, 0);
-	go(queued_task, q);
-	run();
+	tu_go(queued_task, q);
+	tu_run();
 	/* Already armed: the batches cost no receive of their own. */
 	ck_assert_uint_eq(q->after.recv_multishot_armed, q->before.recv_multishot_armed);
 	ck_assert_uint_eq(q->after.recv_oneshot, q->before.recv_oneshot);
@@ -748,7 +690,7 @@ static void sized_task(void *arg)
 	char e[TU_ERRLEN];
 	size_t k = 0;
 
-	z->before = stats();
+	z->before = tu_engine_stats();
 	for (size_t i = 0; i < NSIZES; i++)
 		tx_dg(z->s, &z->to, 0, (unsigned)i, sizes[i]);
 	while (k < NSIZES) {
@@ -785,7 +727,7 @@ static void sized_task(void *arg)
 		dg_check_prefix(z->buf, (size_t)n, 0, (unsigned)k);
 		k++;
 	}
-	z->after = stats();
+	z->after = tu_engine_stats();
 }
 
 /* Payloads of 0, 1, 1200 and 65507 bytes arrive whole by each read path. */
@@ -810,8 +752,8 @@ START_TEST(test_sizes_arrive_whole)
 	z->buf = malloc(65536);
 	ck_assert_ptr_nonnull(z->buf);
 	batch_init(&z->b, 8, 65536, 0);
-	go(sized_task, z);
-	run();
+	tu_go(sized_task, z);
+	tu_run();
 	for (size_t i = 0; i < NSIZES; i++) {
 		ck_assert_msg(z->got[i] == sizes[i], "%s: datagram %zu: %zu bytes, want %zu",
 			      path_names[_i], i, z->got[i], sizes[i]);
@@ -893,8 +835,8 @@ static void seen_read(struct seen *s, int i, size_t cap, size_t oob, int flags)
 /* Run @fn(@arg) as this thread's only task, to its end. */
 static void in_task(rn_task_fn fn, void *arg)
 {
-	go(fn, arg);
-	run();
+	tu_go(fn, arg);
+	tu_run();
 }
 
 /* A 2000-byte datagram read into 100 bytes, then a 300-byte one. */
@@ -902,7 +844,7 @@ static void trunc_scenario(void *arg)
 {
 	struct seen *s = arg;
 
-	s->before = stats();
+	s->before = tu_engine_stats();
 	tx_dg(s->s, &s->to, 0, 0, 2000);
 	tx_dg(s->s, &s->to, 0, 1, 300);
 	seen_read(s, 0, 100, 0, 0);
@@ -910,7 +852,7 @@ static void trunc_scenario(void *arg)
 	ck_assert_uint_eq(s->buf[100], 0xee);
 	seen_read(s, 1, RD_CAP, 0, 0);
 	dg_check(s->buf, (size_t)s->n[1], 300, 0, 1);
-	s->after = stats();
+	s->after = tu_engine_stats();
 }
 
 static struct seen *seen_open(int path, size_t oob)
@@ -980,13 +922,13 @@ static void trunc_flag_scenario(void *arg)
 {
 	struct seen *s = arg;
 
-	s->before = stats();
+	s->before = tu_engine_stats();
 	tx_dg(s->s, &s->to, 0, 0, 2000);
 	tx_dg(s->s, &s->to, 0, 1, 300);
 	seen_read(s, 0, 100, 0, MSG_TRUNC);
 	dg_check_prefix(s->buf, 100, 0, 0);
 	seen_read(s, 1, RD_CAP, 0, MSG_TRUNC);
-	s->after = stats();
+	s->after = tu_engine_stats();
 }
 
 START_TEST(test_read_batch_trunc_flag_as_recvmsg)
@@ -1016,7 +958,7 @@ static void peek_scenario(void *arg)
 {
 	struct seen *s = arg;
 
-	s->before = stats();
+	s->before = tu_engine_stats();
 	tx_dg(s->s, &s->to, 0, 0, 50);
 	tx_dg(s->s, &s->to, 0, 1, 60);
 	for (int i = 0; i < 2; i++) {
@@ -1029,7 +971,7 @@ static void peek_scenario(void *arg)
 	s->path = PATH_BATCH;
 	seen_read(s, 3, RD_CAP, 0, 0);
 	dg_check(s->buf, (size_t)s->n[3], 60, 0, 1);
-	s->after = stats();
+	s->after = tu_engine_stats();
 }
 
 START_TEST(test_read_batch_peek_leaves_datagram)
@@ -1071,7 +1013,7 @@ static void ctl_scenario(void *arg)
 	rn_ipv4_control_message cm;
 	char e[TU_ERRLEN];
 
-	s->before = stats();
+	s->before = tu_engine_stats();
 	tx_dg(s->s, &s->to, 0, 0, 100);
 	tx_dg(s->s, &s->to, 0, 1, 100);
 	s->n[0] = rn_ipv4_packetconn_read_from(s->pc, s->buf, RD_CAP, &cm, NULL);
@@ -1085,7 +1027,7 @@ static void ctl_scenario(void *arg)
 	ck_assert_int_eq(rn_ipv4_control_message_parse_flags(&cm, s->oob[1], s->nn[1], s->flags[1]),
 			 0);
 	rn_ipv4_control_message_string(&cm, s->cm[1], sizeof(s->cm[1]));
-	s->after = stats();
+	s->after = tu_engine_stats();
 }
 
 START_TEST(test_control_messages_as_plain_read)
@@ -1144,11 +1086,11 @@ static void ctrunc_scenario(void *arg)
 {
 	struct seen *s = arg;
 
-	s->before = stats();
+	s->before = tu_engine_stats();
 	tx_dg(s->s, &s->to, 0, 0, 100);
 	seen_read(s, 0, RD_CAP, g_ctrunc_room, 0);
 	dg_check(s->buf, (size_t)s->n[0], 100, 0, 0);
-	s->after = stats();
+	s->after = tu_engine_stats();
 }
 
 START_TEST(test_short_control_room_sets_ctrunc)
@@ -1271,14 +1213,14 @@ static void mix_reader(void *arg)
 	struct mix *m = arg;
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-	m->before = stats();
+	m->before = tu_engine_stats();
 	while (atomic_load(&m->next) < MIX_N) {
 		int way = (int)(tu_rng_next(&rng) % NMIX);
 
 		mix_read(m, way, &rng);
 		m->used[way]++;
 	}
-	m->after = stats();
+	m->after = tu_engine_stats();
 }
 
 START_TEST(test_all_paths_share_one_queue)
@@ -1300,9 +1242,9 @@ START_TEST(test_all_paths_share_one_queue)
 	guard(c);
 	m->pc = pc_wrap(c);
 	batch_init(&m->b, 8, RD_CAP, 0);
-	go(mix_reader, m);
+	tu_go(mix_reader, m);
 	pacer_go(&m->tx, c, 0, MIX_N, &m->next);
-	run();
+	tu_run();
 	pacer_join(&m->tx);
 	ck_assert_uint_eq(atomic_load(&m->next), MIX_N);
 	for (int i = 0; i < NMIX; i++)
@@ -1357,9 +1299,9 @@ static void mig_first_part(void *arg)
 	struct dmig *m = arg;
 
 	m->a_thread = rn_runtime_thread();
-	m->a_before = stats();
+	m->a_before = tu_engine_stats();
 	mig_read_from(m, MIG_PART);
-	m->a_after = stats();
+	m->a_after = tu_engine_stats();
 }
 
 /* On thread B: the rest, by ReadBatch. */
@@ -1369,7 +1311,7 @@ static void mig_rest(void *arg)
 	char e[TU_ERRLEN];
 
 	m->b_thread = rn_runtime_thread();
-	m->b_before = stats();
+	m->b_before = tu_engine_stats();
 	while (atomic_load(&m->next) < MIG_N) {
 		int k = batch_read(m->pc, &m->b, 16, 0);
 
@@ -1378,7 +1320,7 @@ static void mig_rest(void *arg)
 		for (int i = 0; i < k; i++)
 			stream_take(&m->next, 0, batch_data(&m->b, i), m->b.ms[i].n);
 	}
-	m->b_after = stats();
+	m->b_after = tu_engine_stats();
 }
 
 static rn_runtime *mig_start(struct dmig *m)
@@ -1402,7 +1344,7 @@ static rn_runtime *mig_start(struct dmig *m)
 		      m->a_after.recv_multishot_armed - m->a_before.recv_multishot_armed);
 	/* The window the pacer sends next leaves the socket for A's ring, with no read running. */
 	for (int i = 0; i < 1000; i++) {
-		q = fionread(m->fd);
+		q = tu_fionread(m->fd);
 		if (q == 0 && atomic_load(&m->tx.sent) == MIG_PART + WINDOW)
 			break;
 		tu_sleep_ms(1);
@@ -1431,9 +1373,9 @@ START_TEST(test_migrate_to_plain_thread)
 	if (!need_multishot("test_migrate_to_plain_thread"))
 		return;
 	rt = mig_start(m);
-	before = stats();
+	before = tu_engine_stats();
 	mig_read_from(m, MIG_N);
-	after = stats();
+	after = tu_engine_stats();
 	/* The queued window came from A's queue; the rest this thread received itself. */
 	ck_assert_uint_gt(after.recv_oneshot, before.recv_oneshot);
 	ck_assert_uint_le(after.recv_oneshot - before.recv_oneshot, MIG_N - MIG_PART - WINDOW);
@@ -1548,8 +1490,8 @@ START_TEST(test_deadline_fires_while_parked)
 	if (!need_multishot("test_deadline_fires_while_parked"))
 		return;
 	o = one_open(_i);
-	go(deadline_task, o);
-	run();
+	tu_go(deadline_task, o);
+	tu_run();
 	expect_saved(o->rc, RN_ETIMEOUT, o->err, "i/o timeout");
 	ck_assert_msg(o->ms >= 25, "%s timed out after %ld ms, deadline 30 ms", rd_names[_i],
 		      o->ms);
@@ -1568,7 +1510,7 @@ static void passed_deadline_task(void *arg)
 	send_read_one(o, 0);
 	for (unsigned i = 1; i <= 5; i++)
 		tx_dg(o->s, &o->to, 0, i, 64);
-	ck_assert_int_eq(wait_socket_drained(o->fd), 0);
+	ck_assert_int_eq(tu_wait_socket_drained(o->fd), 0);
 	ck_assert_int_eq(rn_ipv4_packetconn_set_read_deadline(
 				 o->pc, rn_time_add(rn_now(), -RN_SECOND)), 0);
 	expect_error(rn_conn_read_from(pcc(o->pc), b, sizeof(b), NULL), RN_ETIMEOUT, "i/o timeout");
@@ -1589,8 +1531,8 @@ START_TEST(test_passed_deadline_fails_with_datagrams_queued)
 	if (!need_multishot("test_passed_deadline_fails_with_datagrams_queued"))
 		return;
 	o = one_open(RD_FROM);
-	go(passed_deadline_task, o);
-	run();
+	tu_go(passed_deadline_task, o);
+	tu_run();
 	one_free(o);
 }
 END_TEST
@@ -1629,9 +1571,9 @@ START_TEST(test_close_from_thread_wakes_parked_read)
 	if (!need_multishot("test_close_from_thread_wakes_parked_read"))
 		return;
 	o = one_open(_i);
-	go(closing_reader, o);
+	tu_go(closing_reader, o);
 	t = tu_thread_start(close_from_thread, o);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	expect_saved(o->rc, RN_ECLOSED, o->err, "use of closed network connection");
 	ck_assert_msg(o->ms >= 20, "%s returned after %ld ms, before the Close", rd_names[_i],
@@ -1661,16 +1603,16 @@ static void hold_task(void *arg)
 	send_read_one(h->a, 0);
 	for (unsigned i = 1; i <= HOLD_N; i++)
 		tx_dg(h->a->s, &h->a->to, 0, i, 64);
-	ck_assert_int_eq(wait_socket_drained(h->a->fd), 0);
-	h->s0 = stats();
+	ck_assert_int_eq(tu_wait_socket_drained(h->a->fd), 0);
+	h->s0 = tu_engine_stats();
 	send_read_one(h->b, 0); /* the ring is short: one-shot */
-	h->s1 = stats();
+	h->s1 = tu_engine_stats();
 	ck_assert_int_eq(rn_ipv4_packetconn_close(h->a->pc), 0);
 	expect_error(read_one(h->a), RN_ECLOSED, "use of closed network connection");
 	rn_sleep(20 * RN_MILLISECOND); /* the receive's end comes back */
-	h->s2 = stats();
+	h->s2 = tu_engine_stats();
 	send_read_one(h->b, 1);
-	h->s3 = stats();
+	h->s3 = tu_engine_stats();
 }
 
 START_TEST(test_close_gives_queued_buffers_back)
@@ -1684,8 +1626,8 @@ START_TEST(test_close_gives_queued_buffers_back)
 	h.b = one_open(RD_FROM);
 	guard(pcc(h.a->pc));
 	guard(pcc(h.b->pc));
-	go(hold_task, &h);
-	run();
+	tu_go(hold_task, &h);
+	tu_run();
 	ck_assert_msg(h.s1.recv_oneshot == h.s0.recv_oneshot + 1 &&
 			      h.s1.recv_multishot_armed == h.s0.recv_multishot_armed,
 		      "with %d buffers queued on one socket another armed (%llu armed, %llu "
@@ -1727,7 +1669,7 @@ static void starve_task(void *arg)
 	unsigned next = 1;
 
 	send_read_one(o, 0);
-	st->before = stats();
+	st->before = tu_engine_stats();
 	for (unsigned i = 1; i <= STARVE_N; i++)
 		tx_dg(o->s, &o->to, 0, i, STARVE_LEN);
 	rn_sleep(50 * RN_MILLISECOND);
@@ -1747,9 +1689,9 @@ static void starve_task(void *arg)
 		for (int i = 0; i < k; i++)
 			dg_check(batch_data(&o->b, i), o->b.ms[i].n, STARVE_LEN, 0, next++);
 	}
-	st->after = stats();
+	st->after = tu_engine_stats();
 	send_read_one(st->other, 0);
-	st->again = stats();
+	st->again = tu_engine_stats();
 }
 
 START_TEST(test_starved_ring_loses_nothing)
@@ -1771,8 +1713,8 @@ START_TEST(test_starved_ring_loses_nothing)
 	}
 	guard(pcc(st.o->pc));
 	guard(pcc(st.other->pc));
-	go(starve_task, &st);
-	run();
+	tu_go(starve_task, &st);
+	tu_run();
 	ck_assert_msg(st.after.recv_multishot_nobufs > st.before.recv_multishot_nobufs,
 		      "%d datagrams for a ring of 128 and no ENOBUFS", STARVE_N);
 	ck_assert_msg(st.after.recv_multishot_armed > st.before.recv_multishot_armed,
@@ -1911,7 +1853,7 @@ static void raw_task(void *arg)
 	uint8_t req[ECHO_LEN];
 
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r->before = stats();
+	r->before = tu_engine_stats();
 	for (unsigned seq = 0; seq < RAW_N; seq++) {
 		int way = (int)(seq % 3);
 
@@ -1922,7 +1864,7 @@ static void raw_task(void *arg)
 		raw_read_echo(r, way, seq);
 		r->by_way[way]++;
 	}
-	r->after = stats();
+	r->after = tu_engine_stats();
 }
 
 START_TEST(test_raw_icmp_from_task)
@@ -1945,8 +1887,8 @@ START_TEST(test_raw_icmp_from_task)
 	r->rc = rn_ipv4_new_rawconn(c);
 	ck_assert_msg(r->rc != NULL, "NewRawConn: %s", tu_err_text(NULL, e));
 	batch_init(&r->b, 4, RD_CAP, 0);
-	go(raw_task, r);
-	run();
+	tu_go(raw_task, r);
+	tu_run();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(r->by_way[i], RAW_N / 3);
 	ck_assert_msg(r->after.recv_multishot_armed == r->before.recv_multishot_armed + 1,
@@ -1974,12 +1916,12 @@ static void queue_then_return(void *arg)
 {
 	struct queued_run *q = arg;
 
-	q->before = stats();
+	q->before = tu_engine_stats();
 	send_read_one(q->o, 0);
 	for (unsigned i = 1; i <= RUN_QUEUED; i++)
 		tx_dg(q->o->s, &q->o->to, 0, i, 64);
-	q->drained = wait_socket_drained(q->o->fd);
-	q->after = stats();
+	q->drained = tu_wait_socket_drained(q->o->fd);
+	q->after = tu_engine_stats();
 }
 
 START_TEST(test_run_returning_keeps_queued_datagrams)
@@ -1993,8 +1935,8 @@ START_TEST(test_run_returning_keeps_queued_datagrams)
 	memset(&q, 0, sizeof(q));
 	q.o = one_open(RD_FROM);
 	guard(pcc(q.o->pc));
-	go(queue_then_return, &q);
-	run();
+	tu_go(queue_then_return, &q);
+	tu_run();
 	ck_assert_uint_eq(q.after.recv_multishot_armed, q.before.recv_multishot_armed + 1);
 	ck_assert_msg(q.drained == 0, "FIONREAD %d: the datagrams were not queued in the ring",
 		      q.drained);
@@ -2007,7 +1949,7 @@ START_TEST(test_run_returning_keeps_queued_datagrams)
 		ck_assert_msg(n >= 0, "ReadFrom %u: %zd (%s)", i, n, tu_err_text(NULL, e));
 		dg_check(q.o->buf, (size_t)n, 64, 0, i);
 	}
-	st = stats();
+	st = tu_engine_stats();
 	/* The queued ones came from the queue; the later ones, one receive each. */
 	ck_assert_uint_eq(st.recv_oneshot, q.after.recv_oneshot + RUN_LATER);
 	one_free(q.o);
@@ -2058,7 +2000,7 @@ static void refused_scenario(void *arg)
 	char e[TU_ERRLEN];
 	ssize_t n;
 
-	r->before = stats();
+	r->before = tu_engine_stats();
 	refused_send(r, "one");
 	n = rn_conn_read(r->c, r->got[0], sizeof(r->got[0]) - 1);
 	ck_assert_msg(n == 3, "Read: %zd (%s)", n, tu_err_text(NULL, e));
@@ -2070,7 +2012,7 @@ static void refused_scenario(void *arg)
 	refused_send(r, "two");
 	n = rn_conn_read(r->c, r->got[1], sizeof(r->got[1]) - 1);
 	ck_assert_msg(n == 3, "Read after the error: %zd (%s)", n, tu_err_text(NULL, e));
-	r->after = stats();
+	r->after = tu_engine_stats();
 }
 
 START_TEST(test_connected_icmp_error_as_recvmsg)
@@ -2136,7 +2078,7 @@ static void behind_task(void *arg)
 	ck_assert_msg(k == 1, "ReadBatch: %d (%s)", k, tu_err_text(NULL, e));
 	for (unsigned i = 1; i <= BEHIND_N; i++)
 		tx_dg(w->s, &to, 0, i, 64);
-	ck_assert_int_eq(wait_socket_drained(rn_conn_fd(pcc(w->pc))), 0);
+	ck_assert_int_eq(tu_wait_socket_drained(rn_conn_fd(pcc(w->pc))), 0);
 	close(w->s);
 	w->s = -1;
 	ck_assert_int_eq(rn_conn_write(pcc(w->pc), "x", 1), 1);
@@ -2175,8 +2117,8 @@ START_TEST(test_error_behind_a_full_chunk_kept)
 	guard(c);
 	w->pc = pc_wrap(c);
 	batch_init(&w->b, 2 * BEHIND_N, RD_CAP, 0);
-	go(behind_task, w);
-	run();
+	tu_go(behind_task, w);
+	tu_run();
 	ck_assert_msg(w->rc == -ECONNREFUSED,
 		      "after ReadBatch(%d) took the %d datagrams queued before the error, the "
 		      "next ReadBatch returned %zd (%s), want -ECONNREFUSED",

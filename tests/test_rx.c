@@ -37,6 +37,10 @@
 
 #include "testutil.h"
 
+/* Whether this engine has the feature the suite is about; prints why a test skips when not. */
+#define need_multishot(test) \
+	tu_need_feature(RN_ENGINE_RECV_MULTISHOT, "RN_ENGINE_RECV_MULTISHOT", test)
+
 /* Sizes: the big stream and the migrating streams shrink under ThreadSanitizer. */
 #if TU_TSAN
 #define BIG_STREAM (4u << 20)
@@ -53,41 +57,6 @@
 static long ms_since(int64_t t0)
 {
 	return (long)((tu_mono_ns() - t0) / 1000000);
-}
-
-static void go(rn_task_fn fn, void *arg)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_go(fn, arg) == 0, "rn_go: %s", tu_err_text(NULL, e));
-}
-
-static void run(void)
-{
-	char e[TU_ERRLEN];
-
-	ck_assert_msg(rn_run() == 0, "rn_run: %s", tu_err_text(NULL, e));
-	ck_assert_uint_eq(rn_task_count(), 0);
-}
-
-/* This thread's engine counters. */
-static rn_engine_stats stats(void)
-{
-	rn_engine_stats st;
-
-	ck_assert_int_eq(rn_engine_stats_get(&st), 0);
-	return st;
-}
-
-/* Whether this thread's engine arms multishot receives; prints why a test skips when not. */
-static bool need_multishot(const char *test)
-{
-	unsigned f = rn_engine_features();
-
-	if (f & RN_ENGINE_RECV_MULTISHOT)
-		return true;
-	printf("SKIP %s: no RN_ENGINE_RECV_MULTISHOT in this engine's features (%#x)\n", test, f);
-	return false;
 }
 
 /* Assert that a call returned @want and that the thread's last error text holds @text. */
@@ -168,31 +137,6 @@ static void write_pattern(rn_conn *c, unsigned seed, size_t off, size_t n)
 	pat_fill(seed, off, buf, n);
 	ck_assert_int_eq(rn_conn_write(c, buf, n), (ssize_t)n);
 	free(buf);
-}
-
-/* Bytes waiting in the socket's receive queue. */
-static int fionread(int fd)
-{
-	int q = -1;
-
-	ck_assert_msg(ioctl(fd, FIONREAD, &q) == 0, "FIONREAD: %s", strerror(errno));
-	return q;
-}
-
-/*
- * Let the scheduler spin (the task sleeps 2 ms at a time, up to 500 ms)
- * until the socket of @fd has nothing queued; returns what FIONREAD last
- * said.
- */
-static int wait_socket_drained(int fd)
-{
-	int q = fionread(fd);
-
-	for (int i = 0; i < 250 && q != 0; i++) {
-		rn_sleep(2 * RN_MILLISECOND);
-		q = fionread(fd);
-	}
-	return q;
 }
 
 /* A conn dialed to a listener of ours, its raw descriptor, and the peer it accepted. */
@@ -361,13 +305,13 @@ START_TEST(test_task_reads_arm_once_per_conn)
 		ch[i].seed = 1u + (unsigned)i;
 		ch[i].reads = 0;
 	}
-	before = stats();
+	before = tu_engine_stats();
 	for (int i = 0; i < 2; i++) {
-		go(chat_reader, &ch[i]);
-		go(chat_writer, &ch[i]);
+		tu_go(chat_reader, &ch[i]);
+		tu_go(chat_writer, &ch[i]);
 	}
-	run();
-	after = stats();
+	tu_run();
+	after = tu_engine_stats();
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_ge(ch[i].reads, CHAT_TOTAL / CHAT_READ);
 	/* Hundreds of Reads per conn, one receive per conn, no Read of its own. */
@@ -401,15 +345,15 @@ static void ahead_task(void *arg)
 	ck_assert_int_eq(rn_conn_write(a->p.s, "x", 1), 1);
 	ck_assert_int_eq(rn_conn_read(a->p.c, buf, 1), 1);
 	ck_assert_int_eq(buf[0], 'x');
-	a->before = stats();
+	a->before = tu_engine_stats();
 	/* No Read runs while the bytes arrive and the scheduler spins. */
 	write_pattern(a->p.s, 3, 0, AHEAD_N);
 	rn_sleep(5 * RN_MILLISECOND);
-	a->fionread_after = wait_socket_drained(a->p.fd);
+	a->fionread_after = tu_wait_socket_drained(a->p.fd);
 	memset(buf, 0, sizeof(buf));
 	ck_assert_int_eq(tu_read_full(a->p.c, buf, AHEAD_N), AHEAD_N);
 	pat_check(3, 0, buf, AHEAD_N);
-	a->after = stats();
+	a->after = tu_engine_stats();
 }
 
 START_TEST(test_task_receives_ahead_of_read)
@@ -420,8 +364,8 @@ START_TEST(test_task_receives_ahead_of_read)
 		return;
 	memset(&a, 0, sizeof(a));
 	rxp_open(&a.p);
-	go(ahead_task, &a);
-	run();
+	tu_go(ahead_task, &a);
+	tu_run();
 	ck_assert_msg(a.fionread_after == 0,
 		      "FIONREAD %d: the bytes stayed in the socket while the task slept",
 		      a.fionread_after);
@@ -441,7 +385,7 @@ static void passed_deadline_task(void *arg)
 	ck_assert_int_eq(rn_conn_read(a->p.c, buf, 1), 1);
 	write_pattern(a->p.s, 5, 0, AHEAD_N);
 	rn_sleep(5 * RN_MILLISECOND);
-	a->fionread_after = wait_socket_drained(a->p.fd);
+	a->fionread_after = tu_wait_socket_drained(a->p.fd);
 	ck_assert_int_eq(rn_conn_set_read_deadline(a->p.c, rn_time_add(rn_now(), -RN_SECOND)), 0);
 	ck_assert_int_eq(rn_conn_read(a->p.c, buf, sizeof(buf)), RN_ETIMEOUT);
 	ck_assert_int_eq(rn_conn_set_read_deadline(a->p.c, 0), 0);
@@ -458,8 +402,8 @@ START_TEST(test_passed_deadline_fails_even_with_bytes_queued)
 		return;
 	memset(&a, 0, sizeof(a));
 	rxp_open(&a.p);
-	go(passed_deadline_task, &a);
-	run();
+	tu_go(passed_deadline_task, &a);
+	tu_run();
 	ck_assert_msg(a.fionread_after == 0, "FIONREAD %d: nothing was queued in ringnet",
 		      a.fionread_after);
 	rxp_free(&a.p);
@@ -474,16 +418,16 @@ START_TEST(test_plain_thread_does_not_receive_ahead)
 	int q;
 
 	rxp_open(&p);
-	before = stats();
+	before = tu_engine_stats();
 	ck_assert_int_eq(rn_conn_write(p.s, "x", 1), 1);
 	ck_assert_int_eq(rn_conn_read(p.c, buf, 1), 1);
 	write_pattern(p.s, 4, 0, AHEAD_N);
 	tu_sleep_ms(20);
-	q = fionread(p.fd);
+	q = tu_fionread(p.fd);
 	ck_assert_msg(q == AHEAD_N, "FIONREAD %d with no Read running on a plain thread", q);
 	ck_assert_int_eq(tu_read_full(p.c, buf, AHEAD_N), AHEAD_N);
 	pat_check(4, 0, buf, AHEAD_N);
-	after = stats();
+	after = tu_engine_stats();
 	ck_assert_uint_ge(after.recv_oneshot, before.recv_oneshot + 2);
 	ck_assert_uint_eq(after.recv_multishot_armed, before.recv_multishot_armed);
 	rxp_free(&p);
@@ -521,8 +465,8 @@ START_TEST(test_deadline_fires_while_parked_then_no_loss)
 	if (!need_multishot("test_deadline_fires_while_parked_then_no_loss"))
 		return;
 	rxp_open(&p);
-	go(deadline_fires_task, &p);
-	run();
+	tu_go(deadline_fires_task, &p);
+	tu_run();
 	rxp_free(&p);
 }
 END_TEST
@@ -583,9 +527,9 @@ START_TEST(test_deadline_races_lose_nothing)
 		return;
 	memset(&r, 0, sizeof(r));
 	rxp_open(&r.p);
-	go(race_reader, &r);
-	go(race_writer, &r);
-	run();
+	tu_go(race_reader, &r);
+	tu_go(race_writer, &r);
+	tu_run();
 	ck_assert(r.done);
 	ck_assert_msg(r.timeouts > 0, "no Read timed out: the test did not race");
 	rxp_free(&r.p);
@@ -631,9 +575,9 @@ START_TEST(test_deadline_moved_later_while_parked)
 		return;
 	memset(&m, 0, sizeof(m));
 	rxp_open(&m.p);
-	go(mover_reader, &m);
-	go(later_task, &m);
-	run();
+	tu_go(mover_reader, &m);
+	tu_go(later_task, &m);
+	tu_run();
 	ck_assert_msg(m.rc == RN_ETIMEOUT, "Read returned %zd (%s)", m.rc, m.err);
 	ck_assert_msg(strstr(m.err, "i/o timeout"), "%s", m.err);
 	/* The deadline became ~160 ms after the Read began, not 40 ms. */
@@ -660,9 +604,9 @@ START_TEST(test_deadline_cleared_while_parked)
 		return;
 	memset(&m, 0, sizeof(m));
 	rxp_open(&m.p);
-	go(mover_reader, &m);
-	go(clear_then_send_task, &m);
-	run();
+	tu_go(mover_reader, &m);
+	tu_go(clear_then_send_task, &m);
+	tu_run();
 	ck_assert_msg(m.rc == 4, "Read returned %zd (%s) after %ld ms", m.rc, m.err, m.ms);
 	ck_assert_mem_eq(m.buf, "late", 4);
 	ck_assert_msg(m.ms >= 100, "Read returned after %ld ms, before the data was sent", m.ms);
@@ -706,9 +650,9 @@ START_TEST(test_deadline_set_while_parked)
 		return;
 	memset(&m, 0, sizeof(m));
 	rxp_open(&m.p);
-	go(no_deadline_reader, &m);
-	go(set_then_send_task, &m);
-	run();
+	tu_go(no_deadline_reader, &m);
+	tu_go(set_then_send_task, &m);
+	tu_run();
 	ck_assert_msg(m.rc == RN_ETIMEOUT, "Read returned %zd (%s) after %ld ms", m.rc, m.err,
 		      m.ms);
 	ck_assert_msg(m.ms >= 25 && m.ms < 400, "timed out after %ld ms, deadline ~30 ms", m.ms);
@@ -789,9 +733,9 @@ START_TEST(test_close_from_thread_wakes_parked_read)
 		return;
 	memset(&cl, 0, sizeof(cl));
 	rxp_open(&cl.p);
-	go(closing_reader, &cl);
+	tu_go(closing_reader, &cl);
 	t = tu_thread_start(close_from_thread, &cl);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	check_closed(&cl);
 	rxp_free(&cl.p);
@@ -806,9 +750,9 @@ START_TEST(test_close_from_task_wakes_parked_read)
 		return;
 	memset(&cl, 0, sizeof(cl));
 	rxp_open(&cl.p);
-	go(closing_reader, &cl);
-	go(close_from_task, &cl);
-	run();
+	tu_go(closing_reader, &cl);
+	tu_go(close_from_task, &cl);
+	tu_run();
 	check_closed(&cl);
 	rxp_free(&cl.p);
 }
@@ -852,9 +796,9 @@ START_TEST(test_close_write_reads_all_then_eof)
 		return;
 	memset(&e, 0, sizeof(e));
 	rxp_open(&e.p);
-	go(eof_reader, &e);
-	go(eof_writer, &e);
-	run();
+	tu_go(eof_reader, &e);
+	tu_go(eof_writer, &e);
+	tu_run();
 	ck_assert_uint_eq(e.got, EOF_TOTAL);
 	ck_assert_msg(e.again == 0, "Read after end of stream returned %zd", e.again);
 	rxp_free(&e.p);
@@ -878,9 +822,9 @@ START_TEST(test_peer_reset_reaches_parked_read)
 		return;
 	memset(&cl, 0, sizeof(cl));
 	rxp_open(&cl.p);
-	go(closing_reader, &cl);
-	go(reset_task, &cl);
-	run();
+	tu_go(closing_reader, &cl);
+	tu_go(reset_task, &cl);
+	tu_run();
 	ck_assert_msg(cl.rc == -ECONNRESET, "Read returned %zd (%s)", cl.rc, cl.err);
 	ck_assert_msg(strstr(cl.err, "read tcp ") && strstr(cl.err, "connection reset by peer"),
 		      "%s", cl.err);
@@ -924,9 +868,9 @@ static void mig_first_part(void *arg)
 	struct mig *m = arg;
 
 	m->a_thread = rn_runtime_thread();
-	m->a_before = stats();
+	m->a_before = tu_engine_stats();
 	read_pattern(m->p.c, 7, &m->off, MIG_PART, 16 * 1024, NULL);
-	m->a_after = stats();
+	m->a_after = tu_engine_stats();
 }
 
 /* The new reader: to end of stream, telling the writer how far it got. */
@@ -955,9 +899,9 @@ static void mig_rest(void *arg)
 	struct mig *m = arg;
 
 	m->b_thread = rn_runtime_thread();
-	m->b_before = stats();
+	m->b_before = tu_engine_stats();
 	mig_read_to_end(m);
-	m->b_after = stats();
+	m->b_after = tu_engine_stats();
 }
 
 static rn_runtime *mig_start(struct mig *m)
@@ -980,7 +924,7 @@ static rn_runtime *mig_start(struct mig *m)
 		      m->a_after.recv_multishot_armed - m->a_before.recv_multishot_armed);
 	/* The bytes up to the gate leave the socket for A's ring, with no Read running. */
 	for (int i = 0; i < 500 && q != 0; i++) {
-		q = fionread(m->p.fd);
+		q = tu_fionread(m->p.fd);
 		if (q != 0)
 			tu_sleep_ms(1);
 	}
@@ -1046,13 +990,13 @@ static void queue_then_return(void *arg)
 	struct queued *q = arg;
 	size_t off = 0;
 
-	q->before = stats();
+	q->before = tu_engine_stats();
 	write_pattern(q->p.s, 8, 0, RUN_FIRST);
 	/* Arms; the chunk of the first write stays part-read. */
 	read_pattern(q->p.c, 8, &off, RUN_TAKEN, RUN_TAKEN, NULL);
 	write_pattern(q->p.s, 8, RUN_FIRST, RUN_SECOND);
-	q->fionread = wait_socket_drained(q->p.fd);
-	q->after = stats();
+	q->fionread = tu_wait_socket_drained(q->p.fd);
+	q->after = tu_engine_stats();
 }
 
 START_TEST(test_run_returning_keeps_queued_bytes)
@@ -1066,19 +1010,19 @@ START_TEST(test_run_returning_keeps_queued_bytes)
 		return;
 	memset(&q, 0, sizeof(q));
 	rxp_open(&q.p);
-	go(queue_then_return, &q);
-	run();
+	tu_go(queue_then_return, &q);
+	tu_run();
 	ck_assert_uint_eq(q.after.recv_multishot_armed, q.before.recv_multishot_armed + 1);
 	ck_assert_msg(q.fionread == 0, "FIONREAD %d: the bytes were not queued in the ring",
 		      q.fionread);
 	/* rn_run stopped the receive: the ring has every buffer back. */
-	st = stats();
+	st = tu_engine_stats();
 	ck_assert_uint_gt(st.bufs_total, 0);
 	ck_assert_uint_eq(st.bufs_avail, st.bufs_total);
 	/* A plain Read gets the queued bytes first, then what the peer sends next. */
 	write_pattern(q.p.s, 8, RUN_FIRST + RUN_SECOND, RUN_THIRD);
 	read_pattern(q.p.c, 8, &off, RUN_FIRST + RUN_SECOND + RUN_THIRD, 7000, NULL);
-	ck_assert_uint_gt(stats().recv_oneshot, q.after.recv_oneshot);
+	ck_assert_uint_gt(tu_engine_stats().recv_oneshot, q.after.recv_oneshot);
 	n0 = tu_count_fds();
 	rn_conn_free(q.p.c);
 	q.p.c = NULL;
@@ -1120,7 +1064,7 @@ static struct bp g_bp;
 static void bp_leaser(void *arg)
 {
 	struct bp *b = arg;
-	rn_engine_stats st = stats();
+	rn_engine_stats st = tu_engine_stats();
 	char e[TU_ERRLEN];
 
 	while (b->nleases < BP_LEASES) {
@@ -1132,7 +1076,7 @@ static void bp_leaser(void *arg)
 		pat_check(BP_LEASED_SEED, b->leased_got, l->data, l->len);
 		b->leased_got += (size_t)n;
 		b->nleases++;
-		st = stats();
+		st = tu_engine_stats();
 		if (st.bufs_avail <= BP_LOW)
 			break;
 	}
@@ -1146,7 +1090,7 @@ static void bp_leaser(void *arg)
 		ck_assert_int_eq(rn_lease_release(&b->leases[i]), 0);
 	read_pattern(b->leased.c, BP_LEASED_SEED, &b->leased_got, SIZE_MAX, READ_MAX, NULL);
 	/* Every stream has ended, so no receive holds buffers: all are back in the ring. */
-	b->drained = stats();
+	b->drained = tu_engine_stats();
 }
 
 /* Another conn: arm while the ring is full, finish while it is dry. */
@@ -1184,15 +1128,15 @@ START_TEST(test_leases_drain_ring_no_loss)
 	rxp_open(&b->leased);
 	for (int i = 0; i < BP_OTHERS; i++)
 		rxp_open(&b->other[i]);
-	b->before = stats();
+	b->before = tu_engine_stats();
 	for (int i = 0; i < BP_OTHERS; i++) {
 		writer_start(&b->ow[i], b->other[i].s, (unsigned)i, BP_OTHER_TOTAL);
-		go(bp_other, (void *)(intptr_t)i);
+		tu_go(bp_other, (void *)(intptr_t)i);
 	}
 	writer_start(&b->lw, b->leased.s, BP_LEASED_SEED, BP_LEASED_TOTAL);
-	go(bp_leaser, b);
-	run();
-	b->after = stats();
+	tu_go(bp_leaser, b);
+	tu_run();
+	b->after = tu_engine_stats();
 	writer_join(&b->lw);
 	for (int i = 0; i < BP_OTHERS; i++) {
 		writer_join(&b->ow[i]);
@@ -1211,9 +1155,9 @@ START_TEST(test_leases_drain_ring_no_loss)
 	ck_assert_uint_eq(b->after.bufs_avail, b->after.bufs_total);
 	/* And the ring serves again: a new Read from a task arms. */
 	rxp_open(&again);
-	go(bp_again, &again);
-	run();
-	st = stats();
+	tu_go(bp_again, &again);
+	tu_run();
+	st = tu_engine_stats();
 	ck_assert_uint_eq(st.recv_multishot_armed, b->after.recv_multishot_armed + 1);
 	rxp_free(&again);
 	rxp_free(&b->leased);
@@ -1236,9 +1180,9 @@ static void big_reader(void *arg)
 	struct big *b = arg;
 	uint64_t rng = 0x2545f4914f6cdd1dull;
 
-	b->before = stats();
+	b->before = tu_engine_stats();
 	read_pattern(b->p.c, 9, &b->got, SIZE_MAX, READ_MAX, &rng);
-	b->after = stats();
+	b->after = tu_engine_stats();
 }
 
 START_TEST(test_big_stream_random_reads)
@@ -1250,8 +1194,8 @@ START_TEST(test_big_stream_random_reads)
 	memset(&b, 0, sizeof(b));
 	rxp_open(&b.p);
 	writer_start(&b.w, b.p.s, 9, BIG_STREAM);
-	go(big_reader, &b);
-	run();
+	tu_go(big_reader, &b);
+	tu_run();
 	writer_join(&b.w);
 	ck_assert_uint_eq(b.got, BIG_STREAM);
 	ck_assert_uint_gt(b.after.recv_multishot_armed, b.before.recv_multishot_armed);
@@ -1279,7 +1223,7 @@ static void file_task(void *arg)
 	ck_assert_int_eq(rn_conn_read(f->p.c, &c, 1), 1); /* arms; "irst" stays queued */
 	ck_assert_int_eq(c, 'f');
 	ck_assert_int_eq(rn_conn_write(f->p.s, "QUEUED", 6), 6);
-	f->fionread = wait_socket_drained(f->p.fd);
+	f->fionread = tu_wait_socket_drained(f->p.fd);
 	f->dup = -1;
 	if (f->fionread != 0)
 		return; /* nothing queued ahead: what follows would wait for ever */
@@ -1306,8 +1250,8 @@ START_TEST(test_file_splits_queued_and_later_bytes)
 		return;
 	memset(&f, 0, sizeof(f));
 	rxp_open(&f.p);
-	go(file_task, &f);
-	run();
+	tu_go(file_task, &f);
+	tu_run();
 	ck_assert_msg(f.fionread == 0, "FIONREAD %d before File: nothing was queued", f.fionread);
 	ck_assert_msg(f.dup >= 0, "rn_conn_file: %d (%s)", f.dup, tu_err_text(NULL, e));
 	ck_assert_msg(f.dup_n == 10 && memcmp(f.from_dup, "AFTER-FILE", 10) == 0,
@@ -1333,18 +1277,18 @@ static void free_arm_task(void *arg)
 	struct freeing *fr = arg;
 	char c;
 
-	fr->before = stats();
+	fr->before = tu_engine_stats();
 	ck_assert_int_eq(rn_conn_write(fr->p.s, "abcdef", 6), 6);
 	ck_assert_int_eq(rn_conn_read(fr->p.c, &c, 1), 1); /* arms; "bcdef" stays queued */
-	ck_assert_int_eq(wait_socket_drained(fr->p.fd), 0);
-	fr->after = stats();
+	ck_assert_int_eq(tu_wait_socket_drained(fr->p.fd), 0);
+	fr->after = tu_engine_stats();
 }
 
 static void free_check_task(void *arg)
 {
 	struct freeing *fr = arg;
 
-	fr->later = stats();
+	fr->later = tu_engine_stats();
 }
 
 static void *free_from_thread(void *arg)

@@ -48,21 +48,6 @@ static long ms_since(int64_t t0)
 	return (long)((tu_mono_ns() - t0) / 1000000);
 }
 
-static void go(rn_task_fn fn, void *arg)
-{
-	char e[1024];
-
-	ck_assert_msg(rn_go(fn, arg) == 0, "rn_go: %s", tu_err_text(NULL, e));
-}
-
-static void run(void)
-{
-	char e[1024];
-
-	ck_assert_msg(rn_run() == 0, "rn_run: %s", tu_err_text(NULL, e));
-	ck_assert_uint_eq(rn_task_count(), 0);
-}
-
 /*
  * The trace: tasks append words in the order they do things.  Tasks of one
  * thread never run at the same time, so no lock is needed.
@@ -140,13 +125,13 @@ START_TEST(test_spawn_order_and_yield)
 	trace_reset();
 	ck_assert(!rn_in_task());
 	ck_assert_uint_eq(rn_task_count(), 0);
-	go(rr_task, &a);
-	go(rr_task, &b);
-	go(rr_task, &c);
+	tu_go(rr_task, &a);
+	tu_go(rr_task, &b);
+	tu_go(rr_task, &c);
 	/* Started, not run: a task first runs inside rn_run. */
 	ck_assert_uint_eq(rn_task_count(), 3);
 	ck_assert_str_eq(trace, "");
-	run();
+	tu_run();
 	/* Spawn order, then each yield sends the task to the back of the queue. */
 	ck_assert_str_eq(trace, "A B C A B C A C");
 	ck_assert(!rn_in_task());
@@ -164,15 +149,15 @@ static void spawner_child(void *arg)
 {
 	(void)arg;
 	mark("C1");
-	go(child_task, name_g);
+	tu_go(child_task, name_g);
 }
 
 static void parent_task(void *arg)
 {
 	(void)arg;
 	mark("P1");
-	go(spawner_child, NULL);
-	go(child_task, name_c2);
+	tu_go(spawner_child, NULL);
+	tu_go(child_task, name_c2);
 	ck_assert_uint_eq(rn_task_count(), 3);
 	rn_yield();
 	mark("P2");
@@ -181,8 +166,8 @@ static void parent_task(void *arg)
 START_TEST(test_go_from_task)
 {
 	trace_reset();
-	go(parent_task, NULL);
-	run();
+	tu_go(parent_task, NULL);
+	tu_run();
 	/* Children queue behind their parent; the grandchild behind everyone ready. */
 	ck_assert_str_eq(trace, "P1 C1 C2 P2 G");
 }
@@ -225,8 +210,8 @@ START_TEST(test_run_from_task)
 {
 	int rc = 0;
 
-	go(nested_run_task, &rc);
-	run();
+	tu_go(nested_run_task, &rc);
+	tu_run();
 	ck_assert_int_eq(rc, -EDEADLK);
 }
 END_TEST
@@ -269,9 +254,9 @@ START_TEST(test_sleep_parks)
 	trace_reset();
 	for (int i = 0; i < 3; i++) {
 		s[i].t0 = t0;
-		go(sleeper_task, &s[i]);
+		tu_go(sleeper_task, &s[i]);
 	}
-	run();
+	tu_run();
 	el = ms_since(t0);
 	/* The sleeps overlap: ~50 ms in all, not 120; each woke in time order. */
 	ck_assert_str_eq(trace, "30 40 50");
@@ -303,8 +288,8 @@ START_TEST(test_sleep_edges)
 	int64_t t0;
 
 	trace_reset();
-	go(short_sleeps_task, NULL);
-	run();
+	tu_go(short_sleeps_task, NULL);
+	tu_run();
 	ck_assert_str_eq(trace, "slept");
 	/* Outside a task the same call blocks the thread. */
 	t0 = tu_mono_ns();
@@ -363,9 +348,9 @@ START_TEST(test_accept_parks)
 	memset(&x, 0, sizeof x);
 	trace_reset();
 	x.l = listen_loopback(x.addr);
-	go(accept_task, &x);
-	go(dial_then_write_task, &x);
-	run();
+	tu_go(accept_task, &x);
+	tu_go(dial_then_write_task, &x);
+	tu_run();
 	/* The Accept waited for a Dial that only the other task could make. */
 	ck_assert_str_eq(trace, "A:accept B:dial A:accepted");
 	rn_listener_free(x.l);
@@ -395,9 +380,9 @@ START_TEST(test_dial_parks)
 	memset(&x, 0, sizeof x);
 	trace_reset();
 	x.l = listen_loopback(x.addr);
-	go(dial_task, &x);
-	go(bystander_task, NULL);
-	run();
+	tu_go(dial_task, &x);
+	tu_go(bystander_task, NULL);
+	tu_run();
 	/* The connect was in flight while the other task ran. */
 	ck_assert_str_eq(trace, "A:dial B:ran A:dialed");
 	/* The task's conn works from the plain thread. */
@@ -439,9 +424,9 @@ START_TEST(test_read_parks)
 	memset(&x, 0, sizeof x);
 	trace_reset();
 	tu_pair_open(&x.p);
-	go(read_task, &x);
-	go(late_write_task, &x);
-	run();
+	tu_go(read_task, &x);
+	tu_go(late_write_task, &x);
+	tu_run();
 	ck_assert_str_eq(trace, "A:read B:sleep B:write A:got");
 	tu_pair_free(&x.p);
 }
@@ -505,9 +490,9 @@ START_TEST(test_write_parks_on_full_buffer)
 	ck_assert_ptr_nonnull(x.big);
 	for (size_t i = 0; i < x.big_len; i++)
 		x.big[i] = pattern_byte(i);
-	go(big_write_task, &x);
-	go(drain_task, &x);
-	run();
+	tu_go(big_write_task, &x);
+	tu_go(drain_task, &x);
+	tu_run();
 	/*
 	 * 4 MiB cannot fit in the socket buffers: the Write parked on the full
 	 * buffer and the reader, on the same thread, drained it meanwhile.
@@ -573,10 +558,10 @@ START_TEST(test_queued_writes_park)
 		ck_assert_ptr_nonnull(q.buf[i]);
 		memset(q.buf[i], "xy"[i], QUEUED_WRITE);
 	}
-	go(queued_write_task, &w[0]);
-	go(queued_write_task, &w[1]);
-	go(queued_read_task, &q);
-	run();
+	tu_go(queued_write_task, &w[0]);
+	tu_go(queued_write_task, &w[1]);
+	tu_go(queued_read_task, &q);
+	tu_run();
 	ck_assert(q.done[0] && q.done[1]);
 	free(q.buf[0]);
 	free(q.buf[1]);
@@ -630,9 +615,9 @@ START_TEST(test_udp_parks)
 	u.u2 = rn_listen_packet("udp4", "127.0.0.1:0");
 	ck_assert_ptr_nonnull(u.u1);
 	ck_assert_ptr_nonnull(u.u2);
-	go(udp_server_task, &u);
-	go(udp_client_task, &u);
-	run();
+	tu_go(udp_server_task, &u);
+	tu_go(udp_client_task, &u);
+	tu_run();
 	ck_assert_str_eq(trace, "A:read_from B:write_to A:got B:got");
 	rn_conn_free(u.u1);
 	rn_conn_free(u.u2);
@@ -698,9 +683,9 @@ START_TEST(test_read_batch_parks)
 	ck_assert_ptr_nonnull(u.pc);
 	u.u2 = rn_listen_packet("udp4", "127.0.0.1:0");
 	ck_assert_ptr_nonnull(u.u2);
-	go(batch_reader_task, &u);
-	go(batch_sender_task, &u);
-	run();
+	tu_go(batch_reader_task, &u);
+	tu_go(batch_sender_task, &u);
+	tu_run();
 	ck_assert_str_eq(trace, "A:read_batch B:sleep B:send A:got");
 	rn_ipv4_packetconn_free(u.pc);
 	rn_conn_free(u.u2);
@@ -765,9 +750,9 @@ START_TEST(test_pipe_parks)
 	memset(&u, 0, sizeof u);
 	trace_reset();
 	ck_assert_int_eq(rn_pipe(&u.a, &u.b), 0);
-	go(pipe_a_task, &u);
-	go(pipe_b_task, &u);
-	run();
+	tu_go(pipe_a_task, &u);
+	tu_go(pipe_b_task, &u);
+	tu_run();
 	/* Each hand-off needed the other task: a blocked thread would have hung here. */
 	ck_assert_int_eq(strncmp(trace, "A:write B:read A:wrote ", 23), 0);
 	ck_assert_ptr_nonnull(strstr(trace, "A:big"));
@@ -818,10 +803,10 @@ START_TEST(test_two_reads_of_one_conn)
 	memset(&t, 0, sizeof t);
 	trace_reset();
 	tu_pair_open(&t.p);
-	go(one_byte_reader_task, &r[0]);
-	go(one_byte_reader_task, &r[1]);
-	go(two_byte_writer_task, &t);
-	run();
+	tu_go(one_byte_reader_task, &r[0]);
+	tu_go(one_byte_reader_task, &r[1]);
+	tu_go(two_byte_writer_task, &t);
+	tu_run();
 	/* The second Read waited for the first (Go's fdMutex), parked. */
 	ck_assert_str_eq(trace, "R1 R2 W W:write R1:got R2:got");
 	ck_assert_int_eq(t.got[0], 'a');
@@ -936,9 +921,9 @@ START_TEST(test_deadline_wakes_parked_read)
 
 	memset(&x, 0, sizeof x);
 	tu_pair_open(&x.p);
-	go(deadline_read_task, &x);
-	go(ticker_task, &x.tick);
-	run();
+	tu_go(deadline_read_task, &x);
+	tu_go(ticker_task, &x.tick);
+	tu_run();
 	ck_assert_int_eq(x.rc, RN_ETIMEOUT);
 	snprintf(want, sizeof want, "read tcp %s: i/o timeout", tu_conn_label(x.p.c, label));
 	ck_assert_str_eq(tu_err_text(&x.err, e), want);
@@ -982,9 +967,9 @@ START_TEST(test_deadline_set_from_task)
 	trace_reset();
 	tu_pair_open(&x.p);
 	x.t0 = tu_mono_ns();
-	go(undeadlined_read_task, &x);
-	go(set_deadline_task, &x);
-	run();
+	tu_go(undeadlined_read_task, &x);
+	tu_go(set_deadline_task, &x);
+	tu_run();
 	/* The parked Read re-armed with the new deadline and timed out at it. */
 	ck_assert_str_eq(trace, "A:read B:sleep B:deadline A:woke");
 	ck_assert_int_eq(x.rc, RN_ETIMEOUT);
@@ -1027,9 +1012,9 @@ START_TEST(test_accept_deadline_set_from_task)
 	memset(&x, 0, sizeof x);
 	trace_reset();
 	x.l = listen_loopback(x.addr);
-	go(deadlined_accept_task, &x);
-	go(set_listener_deadline_task, &x);
-	run();
+	tu_go(deadlined_accept_task, &x);
+	tu_go(set_listener_deadline_task, &x);
+	tu_run();
 	ck_assert_str_eq(trace, "A:accept B:sleep B:deadline A:woke");
 	snprintf(want, sizeof want, "accept tcp %s: i/o timeout", x.addr);
 	ck_assert_str_eq(tu_err_text(&x.err, e), want);
@@ -1117,9 +1102,9 @@ START_TEST(test_close_from_task_wakes_read)
 	tu_pair_open(&p);
 	k.c = p.s;
 	tu_conn_label(p.s, label);
-	go(parked_read_task, &k);
-	go(close_task, &k);
-	run();
+	tu_go(parked_read_task, &k);
+	tu_go(close_task, &k);
+	tu_run();
 	ck_assert_str_eq(trace, "A:read B:sleep B:close A:woke");
 	ck_assert_int_eq(k.rc, RN_ECLOSED);
 	snprintf(want, sizeof want, "read tcp %s: use of closed network connection", label);
@@ -1136,9 +1121,9 @@ START_TEST(test_close_from_task_wakes_accept)
 	memset(&k, 0, sizeof k);
 	trace_reset();
 	k.l = listen_loopback(addr);
-	go(parked_accept_task, &k);
-	go(close_task, &k);
-	run();
+	tu_go(parked_accept_task, &k);
+	tu_go(close_task, &k);
+	tu_run();
 	ck_assert_str_eq(trace, "A:accept B:sleep B:close A:woke");
 	ck_assert_ptr_null(k.accepted);
 	ck_assert_int_eq(k.err.code, RN_ECLOSED);
@@ -1159,10 +1144,10 @@ START_TEST(test_close_from_thread_wakes_read)
 	tu_pair_open(&p);
 	k.c = p.s;
 	tu_conn_label(p.s, label);
-	go(parked_read_task, &k);
-	go(ticker_task, &k.tick);
+	tu_go(parked_read_task, &k);
+	tu_go(ticker_task, &k.tick);
 	t = tu_thread_start(close_from_thread, &k);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	ck_assert_int_eq(k.rc, RN_ECLOSED);
 	snprintf(want, sizeof want, "read tcp %s: use of closed network connection", label);
@@ -1181,10 +1166,10 @@ START_TEST(test_close_from_thread_wakes_accept)
 
 	memset(&k, 0, sizeof k);
 	k.l = listen_loopback(addr);
-	go(parked_accept_task, &k);
-	go(ticker_task, &k.tick);
+	tu_go(parked_accept_task, &k);
+	tu_go(ticker_task, &k.tick);
 	t = tu_thread_start(close_from_thread, &k);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	ck_assert_ptr_null(k.accepted);
 	ck_assert_int_eq(k.err.code, RN_ECLOSED);
@@ -1247,10 +1232,10 @@ START_TEST(test_ctx_cancel_from_thread_ends_dial)
 	snprintf(x.addr, sizeof x.addr, "127.0.0.1:%d", port);
 	x.ctx = rn_ctx_with_cancel(NULL);
 	ck_assert_ptr_nonnull(x.ctx);
-	go(dial_context_task, &x);
-	go(ticker_task, &x.tick);
+	tu_go(dial_context_task, &x);
+	tu_go(ticker_task, &x.tick);
 	t = tu_thread_start(cancel_from_thread, &x);
-	run();
+	tu_run();
 	tu_thread_join(t);
 	if (x.c)
 		rn_conn_free(x.c);
@@ -1287,9 +1272,9 @@ START_TEST(test_plain_calls_after_tasks)
 	int64_t t0;
 
 	trace_reset();
-	go(task_echo, NULL);
-	go(task_echo, NULL);
-	run();
+	tu_go(task_echo, NULL);
+	tu_go(task_echo, NULL);
+	tu_run();
 	ck_assert_str_eq(trace, "echoed echoed");
 	/* The thread is a plain thread again: calls block it. */
 	ck_assert(!rn_in_task());
@@ -1306,8 +1291,8 @@ START_TEST(test_plain_calls_after_tasks)
 	ck_assert_int_eq(rn_conn_read(p.c, buf, sizeof buf), RN_ETIMEOUT);
 	tu_pair_free(&p);
 	/* And tasks run again on the same thread. */
-	go(task_echo, NULL);
-	run();
+	tu_go(task_echo, NULL);
+	tu_run();
 	ck_assert_str_eq(trace, "echoed echoed echoed");
 }
 END_TEST
@@ -1469,7 +1454,7 @@ START_TEST(test_stack_sizes)
 
 		ck_assert_int_eq(rn_go_attr(sized_task, &s[i], &attr), 0);
 	}
-	run();
+	tu_run();
 	for (int i = 0; i < 4; i++)
 		ck_assert_msg(s[i].done, "task %d with a %zu-byte stack did not finish", i,
 			      s[i].size);
@@ -1495,7 +1480,7 @@ START_TEST(test_freed_stack_is_clean_memory)
 
 	live_frame = 0;
 	ck_assert_int_eq(rn_go_attr(frame_then_yield_task, NULL, &attr), 0);
-	run();
+	tu_run();
 	ck_assert(live_frame != 0);
 	/*
 	 * The task's stack is gone.  Memory mapped there later (another
@@ -1585,8 +1570,8 @@ static void maps_round(struct maps_case *m)
 
 		ck_assert_int_eq(rn_go_attr(maps_leaf_task, NULL, &attr), 0);
 	}
-	go(maps_probe_task, m);
-	run();
+	tu_go(maps_probe_task, m);
+	tu_run();
 }
 
 START_TEST(test_no_stack_mapping_leaked)

@@ -25,17 +25,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static void go(rn_task_fn fn, void *arg)
-{
-	ck_assert_int_eq(rn_go(fn, arg), 0);
-}
-
-static void run(void)
-{
-	ck_assert_int_eq(rn_run(), 0);
-	ck_assert_uint_eq(rn_task_count(), 0);
-}
-
 /* Go's Error() text of the calling thread's last failure. */
 static const char *last_text(void)
 {
@@ -110,11 +99,11 @@ START_TEST(test_waitgroup_tasks_one_thread)
 
 	ck_assert_ptr_nonnull(s.wg);
 	ck_assert_int_eq(rn_waitgroup_add(s.wg, s.workers), 0);
-	go(wg_waiter_task, &s); /* first: it must park until the workers are done */
-	go(wg_waiter_task, &s);
+	tu_go(wg_waiter_task, &s); /* first: it must park until the workers are done */
+	tu_go(wg_waiter_task, &s);
 	for (int i = 0; i < s.workers; i++)
-		go(wg_worker_task, &s);
-	run();
+		tu_go(wg_worker_task, &s);
+	tu_run();
 	ck_assert_int_eq(s.done, 10);
 	ck_assert_int_eq(s.seen, 20);
 	rn_waitgroup_wait(s.wg); /* zero: returns at once */
@@ -157,9 +146,9 @@ static void wg2_start(void *arg)
 {
 	struct wg2 *w = arg;
 
-	go(wg_waiter_task, w->other);
+	tu_go(wg_waiter_task, w->other);
 	for (int i = 0; i < w->mine->workers; i++)
-		go(wg_worker_task, w->mine);
+		tu_go(wg_worker_task, w->mine);
 }
 
 START_TEST(test_waitgroup_tasks_two_threads)
@@ -254,8 +243,8 @@ START_TEST(test_mutex_contention_tasks_and_threads)
 	t1 = tu_thread_start(mtx_thread, &m);
 	t2 = tu_thread_start(mtx_thread, &m);
 	for (int i = 0; i < 100; i++)
-		go(mtx_task, &m);
-	run();
+		tu_go(mtx_task, &m);
+	tu_run();
 	tu_thread_join(t1);
 	tu_thread_join(t2);
 	ck_assert_int_eq(m.counter, 102L * MTX_ROUNDS);
@@ -361,9 +350,9 @@ START_TEST(test_chan_unbuffered_rendezvous_tasks)
 {
 	struct rdv r = { .ch = rn_chan_new(0) };
 
-	go(rdv_send_task, &r);
-	go(rdv_recv_task, &r);
-	run();
+	tu_go(rdv_send_task, &r);
+	tu_go(rdv_recv_task, &r);
+	tu_run();
 	ck_assert_int_eq(r.received, RDV_N);
 	ck_assert_int_eq(r.bad, 0);
 	ck_assert_int_eq(r.wrong, 0);
@@ -380,15 +369,15 @@ START_TEST(test_chan_unbuffered_rendezvous_threads)
 
 	/* A task sends to a plain thread, then a plain thread to a task. */
 	t = tu_thread_start(rdv_recv_thread, &r);
-	go(rdv_send_task, &r);
-	run();
+	tu_go(rdv_send_task, &r);
+	tu_run();
 	tu_thread_join(t);
 	ck_assert_int_eq(r.bad, 0);
 	ck_assert_int_eq(r.wrong, 0);
 	atomic_store(&r.received, 0);
 	t = tu_thread_start(rdv_send_thread, &r);
-	go(rdv_recv_task, &r);
-	run();
+	tu_go(rdv_recv_task, &r);
+	tu_run();
 	tu_thread_join(t);
 	ck_assert_int_eq(r.received, RDV_N);
 	ck_assert_int_eq(r.bad, 0);
@@ -496,10 +485,10 @@ START_TEST(test_chan_buffered_blocked_senders_keep_order)
 
 	ck_assert_int_eq(rn_chan_send(f.ch, P(1)), 0);
 	ck_assert_int_eq(rn_chan_send(f.ch, P(2)), 0);
-	go(fifo_sender, &f);
-	go(fifo_sender, &f);
-	go(fifo_receiver, &f); /* runs after both senders parked */
-	run();
+	tu_go(fifo_sender, &f);
+	tu_go(fifo_sender, &f);
+	tu_go(fifo_receiver, &f); /* runs after both senders parked */
+	tu_run();
 	ck_assert_int_eq(f.rc[0], 0);
 	ck_assert_int_eq(f.rc[1], 0);
 	rn_chan_free(f.ch);
@@ -614,14 +603,14 @@ static void *blocked_send_thread(void *arg)
 
 static void blocked_recv_start(void *arg)
 {
-	go(blocked_recv_task, arg);
-	go(blocked_recv_task, arg);
+	tu_go(blocked_recv_task, arg);
+	tu_go(blocked_recv_task, arg);
 }
 
 static void blocked_send_start(void *arg)
 {
-	go(blocked_send_task, arg);
-	go(blocked_send_task, arg);
+	tu_go(blocked_send_task, arg);
+	tu_go(blocked_send_task, arg);
 }
 
 static void closer_task(void *arg)
@@ -649,8 +638,8 @@ static void close_wakes(bool senders)
 		tasks_thread_start(&tt, blocked_recv_start, &b);
 		t = tu_thread_start(blocked_recv_thread, &b);
 	}
-	go(closer_task, &b);
-	run();
+	tu_go(closer_task, &b);
+	tu_run();
 	tasks_thread_join(&tt);
 	tu_thread_join(t);
 	ck_assert_int_eq(b.other, 0);
@@ -741,19 +730,19 @@ static void pc_closer_task(void *arg)
 /* Thread A: two producers, two consumers and the closer; thread B: the same but the closer. */
 static void pc_start_a(void *arg)
 {
-	go(pc_producer_task, arg);
-	go(pc_consumer_task, arg);
-	go(pc_producer_task, arg);
-	go(pc_consumer_task, arg);
-	go(pc_closer_task, arg);
+	tu_go(pc_producer_task, arg);
+	tu_go(pc_consumer_task, arg);
+	tu_go(pc_producer_task, arg);
+	tu_go(pc_consumer_task, arg);
+	tu_go(pc_closer_task, arg);
 }
 
 static void pc_start_b(void *arg)
 {
-	go(pc_consumer_task, arg);
-	go(pc_producer_task, arg);
-	go(pc_consumer_task, arg);
-	go(pc_producer_task, arg);
+	tu_go(pc_consumer_task, arg);
+	tu_go(pc_producer_task, arg);
+	tu_go(pc_consumer_task, arg);
+	tu_go(pc_producer_task, arg);
 }
 
 static void producers_consumers(size_t cap)
@@ -903,9 +892,9 @@ START_TEST(test_chan_recv_until_task)
 {
 	struct timed t = { .ch = rn_chan_new(0) };
 
-	go(timed_recv_task, &t);
-	go(late_send_task, &t);
-	run();
+	tu_go(timed_recv_task, &t);
+	tu_go(late_send_task, &t);
+	tu_run();
 	check_timed(&t);
 	rn_chan_free(t.ch);
 }
@@ -1006,9 +995,9 @@ START_TEST(test_chan_recv_until_races_with_sends)
 	pthread_t s1 = tu_thread_start(race_send_thread, &r1);
 	pthread_t s2 = tu_thread_start(race_recv_thread, &r2);
 
-	go(race_recv_task, &r1); /* a task receives from a thread ... */
-	go(race_send_task, &r2); /* ... and a thread from a task */
-	run();
+	tu_go(race_recv_task, &r1); /* a task receives from a thread ... */
+	tu_go(race_send_task, &r2); /* ... and a thread from a task */
+	tu_run();
 	tu_thread_join(s1);
 	tu_thread_join(s2);
 	ck_assert_int_eq(r1.errors, 0);
@@ -1077,9 +1066,9 @@ START_TEST(test_no_stack_or_fd_leaks)
 	int before = count_task_stacks();
 
 	for (int i = 0; i < 200; i++)
-		go(leak_task, &l);
+		tu_go(leak_task, &l);
 	ck_assert_int_eq(count_task_stacks(), before + 200);
-	run();
+	tu_run();
 	ck_assert_int_eq(count_task_stacks(), before);
 	rn_chan_free(l.quiet);
 	rn_chan_free(l.ch);

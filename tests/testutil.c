@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stddef.h>
@@ -569,4 +570,57 @@ bool tu_need_raw4(const char *test)
 	}
 	close(s);
 	return true;
+}
+
+void tu_go(rn_task_fn fn, void *arg)
+{
+	char e[TU_ERRLEN];
+
+	ck_assert_msg(rn_go(fn, arg) == 0, "rn_go: %s", tu_err_text(NULL, e));
+}
+
+void tu_run(void)
+{
+	char e[TU_ERRLEN];
+
+	ck_assert_msg(rn_run() == 0, "rn_run: %s", tu_err_text(NULL, e));
+	ck_assert_uint_eq(rn_task_count(), 0);
+}
+
+rn_engine_stats tu_engine_stats(void)
+{
+	rn_engine_stats st;
+
+	ck_assert_int_eq(rn_engine_stats_get(&st), 0);
+	return st;
+}
+
+bool tu_need_feature(unsigned bit, const char *name, const char *test)
+{
+	unsigned f = rn_engine_features();
+
+	if (f & bit)
+		return true;
+	printf("SKIP %s: no %s in this engine's features (%#x)\n", test, name, f);
+	return false;
+}
+
+int tu_fionread(int fd)
+{
+	int q = -1;
+
+	ck_assert_msg(ioctl(fd, FIONREAD, &q) == 0, "FIONREAD: %s", strerror(errno));
+	return q;
+}
+
+int tu_wait_socket_drained(int fd)
+{
+	int q = tu_fionread(fd);
+
+	for (int i = 0; i < 250 && q != 0; i++) {
+		rn_sleep(2 * RN_MILLISECOND);
+		q = tu_fionread(fd);
+	}
+	rn_sleep(RN_MILLISECOND);
+	return q;
 }

@@ -19,7 +19,9 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include <ringnet/engine.h>
 #include <ringnet/net.h>
+#include <ringnet/task.h>
 
 /* ---- hex ------------------------------------------------------------------ */
 
@@ -146,6 +148,34 @@ void tu_thread_join(pthread_t t);
 /* ---- errors, addresses, loopback conns --------------------------------------------- */
 
 #define TU_ERRLEN 1024
+
+/* ---- tasks and the engine ------------------------------------------------------- */
+
+/* tu_go - rn_go(@fn, @arg) on this thread; fails the test with the error text if it fails. */
+void tu_go(rn_task_fn fn, void *arg);
+
+/* tu_run - rn_run(); fails the test unless it returns 0 with no task left. */
+void tu_run(void);
+
+/* tu_engine_stats - this thread's engine counters (rn_engine_stats_get). */
+rn_engine_stats tu_engine_stats(void);
+
+/*
+ * tu_need_feature - whether this thread's engine has RN_ENGINE_* @bit (named
+ * @name); when not, prints "SKIP @test: ..." so the skip is visible.
+ */
+bool tu_need_feature(unsigned bit, const char *name, const char *test);
+
+/* tu_fionread - FIONREAD of @fd: bytes (or the next datagram's length) queued in its socket. */
+int tu_fionread(int fd);
+
+/*
+ * tu_wait_socket_drained - in a task: let the scheduler spin (2 ms at a
+ * time, up to 500 ms) until the socket of @fd holds nothing, then 1 ms more
+ * so that the completions that emptied it are reaped.  Returns what FIONREAD
+ * last said.
+ */
+int tu_wait_socket_drained(int fd);
 
 /* tu_err_text - Go's Error() text of @e (NULL: the thread's last error) in @buf. */
 const char *tu_err_text(const rn_error *e, char buf[TU_ERRLEN]);
