@@ -1054,6 +1054,7 @@ struct bp {
 	int nleases;
 	size_t leased_got;
 	bool dry;
+	_Atomic size_t dry_gate; /* the others' writers wait at their gate until this is SIZE_MAX */
 	int others_done;
 	rn_engine_stats before, at_dry, drained, after;
 };
@@ -1084,6 +1085,7 @@ static void bp_leaser(void *arg)
 		      b->nleases, st.bufs_avail, st.bufs_total);
 	b->at_dry = st;
 	b->dry = true;
+	atomic_store(&b->dry_gate, SIZE_MAX);
 	while (b->others_done < BP_OTHERS)
 		rn_sleep(RN_MILLISECOND);
 	for (int i = 0; i < b->nleases; i++)
@@ -1130,6 +1132,9 @@ START_TEST(test_leases_drain_ring_no_loss)
 		rxp_open(&b->other[i]);
 	b->before = tu_engine_stats();
 	for (int i = 0; i < BP_OTHERS; i++) {
+		/* The others' first KiB arms their receives; the rest comes once the ring is dry. */
+		b->ow[i].gate = 1024;
+		b->ow[i].progress = &b->dry_gate;
 		writer_start(&b->ow[i], b->other[i].s, (unsigned)i, BP_OTHER_TOTAL);
 		tu_go(bp_other, (void *)(intptr_t)i);
 	}
@@ -1140,6 +1145,7 @@ START_TEST(test_leases_drain_ring_no_loss)
 	writer_join(&b->lw);
 	for (int i = 0; i < BP_OTHERS; i++) {
 		writer_join(&b->ow[i]);
+		ck_assert_msg(!b->ow[i].gate_timed_out, "conn %d: the ring never ran dry", i);
 		ck_assert_msg(b->other_got[i] == BP_OTHER_TOTAL, "conn %d: %zu of %d bytes", i,
 			      b->other_got[i], BP_OTHER_TOTAL);
 	}
